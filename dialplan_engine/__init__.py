@@ -1,0 +1,1 @@
+"""Asterisk-compatible dialplan: parser, patterns, expressions and the interpreter."""

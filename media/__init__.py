@@ -1,0 +1,1 @@
+"""Audio frames, G.711 codecs, mixing, playback, recording and tones."""

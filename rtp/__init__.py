@@ -1,0 +1,1 @@
+"""RTP/RTCP packets, sequence arithmetic, jitter buffering and DTMF events."""

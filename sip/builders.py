@@ -1,0 +1,44 @@
+"""Constructing out-of-dialog requests (REGISTER, OPTIONS) with the mandatory headers."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from sip.headers import Headers
+from sip.message import Request
+from sip.uri import NameAddr, Uri
+
+
+def new_call_id(host: str) -> str:
+    return f"{secrets.token_hex(10)}@{host}"
+
+
+def build_request(
+    method: str,
+    uri: Uri,
+    *,
+    via: str,
+    from_: NameAddr,
+    to: NameAddr,
+    call_id: str,
+    cseq: int,
+    contact: NameAddr | None = None,
+    user_agent: str | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+) -> Request:
+    pairs: list[tuple[str, str]] = [
+        ("Via", via),
+        ("Max-Forwards", "70"),
+        ("From", str(from_)),
+        ("To", str(to)),
+        ("Call-ID", call_id),
+        ("CSeq", f"{cseq} {method}"),
+    ]
+    if contact is not None:
+        pairs.append(("Contact", str(contact)))
+    if user_agent:
+        pairs.append(("User-Agent", user_agent))
+    pairs.extend(headers)
+    return Request(method=method, uri=uri, headers=Headers(pairs), body=body)

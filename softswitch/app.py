@@ -1,0 +1,206 @@
+"""The running switch: opens storage, starts the SIP stack and the services, stops cleanly.
+
+``run_server`` is what ``softswitch serve`` calls. It logs one ``softswitch ready`` line when
+every listener is up, and on SIGTERM/SIGINT stops taking requests (new ones get 503), lets
+the services finish, flushes storage and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+
+from sip.auth import DigestServer
+from sip.message import Limits, Method
+from sip.stack import SipStack, StackConfig
+from sip.transaction import TimerConfig
+from sip.transport import StreamTimeouts
+from softswitch import __version__
+from softswitch.authenticator import Authenticator, load_or_create_secret
+from softswitch.config import Config
+from softswitch.control import ControlServer
+from softswitch.events import EventBus, FullyBooted
+from softswitch.identify import EndpointIdentifier
+from softswitch.options_service import OptionsService
+from softswitch.outbound_registration import OutboundRegistrations
+from softswitch.pjsip_import import load_pjsip_conf
+from softswitch.qualify import QualifyService
+from softswitch.registrar_service import RegistrarService
+from softswitch.sip_router import SipRouter
+from softswitch.storage.database import Database
+from softswitch.storage.repository import Store
+
+log = logging.getLogger(__name__)
+
+EXPIRY_SWEEP_S = 15.0
+
+
+@dataclass(slots=True)
+class Switch:
+    """Everything one running node holds; the console and the APIs read from it."""
+
+    config: Config
+    database: Database
+    store: Store
+    events: EventBus
+    stack: SipStack
+    qualify: QualifyService
+    registrations: OutboundRegistrations
+    started_at: float = field(default_factory=time.time)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_server(config: Config) -> int:
+    """Run until SIGTERM/SIGINT; return the process exit code."""
+    configure_logging()
+    try:
+        import uvloop
+    except ImportError:
+        runner = asyncio.run
+    else:
+        runner = uvloop.run
+    return runner(serve(config))
+
+
+async def serve(config: Config) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_switch(config) as switch:
+        log.info(
+            "softswitch ready: %s (version %s, database %s)",
+            ", ".join(_listeners(switch)), __version__, _safe_url(config.database.url),
+        )
+        switch.events.publish(FullyBooted())
+        await stop.wait()
+        log.info("softswitch stopping")
+    log.info("softswitch stopped")
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def running_switch(config: Config):  # type: ignore[no-untyped-def]
+    """Start every part of the switch; on exit stop them in reverse order."""
+    for folder in (config.paths.data, config.paths.sounds, config.paths.recordings):
+        folder.mkdir(parents=True, exist_ok=True)
+    database = await Database.open(config.database.url)
+    store = database.store
+    try:
+        await _bootstrap(config, store)
+        pruned = await store.prune_contacts_on_boot(config.node_name)
+        expired = await store.delete_expired_contacts(time.time())
+        if pruned or expired:
+            log.info("removed %d stale and %d expired contacts", pruned, expired)
+        events = EventBus()
+        digest = DigestServer(
+            secret=load_or_create_secret(config.paths.data / "nonce.key"),
+            clock=time.time,
+        )
+        authenticator = Authenticator(digest, config.sip.realm)
+        identifier = EndpointIdentifier(store)
+        registrar = RegistrarService(
+            store=store, identifier=identifier, authenticator=authenticator,
+            events=events, node_name=config.node_name,
+        )
+        # The router asks the stack for our own Via sent-by (loop detection) only once
+        # requests flow, by which time ``stack`` below is bound.
+        router = SipRouter(local_sent_by=lambda: _local_sent_by(stack))
+        router.register(Method.REGISTER, registrar.handle)
+        router.register(Method.OPTIONS, OptionsService(store, lambda: router.allow).handle)
+        stack = SipStack(_stack_config(config), router)
+        await stack.start(
+            udp=(config.sip.udp.host, config.sip.udp.port) if config.sip.udp else None,
+            tcp=(config.sip.tcp.host, config.sip.tcp.port) if config.sip.tcp else None,
+        )
+        qualify = QualifyService(stack=stack, store=store, events=events,
+                                 user_agent=config.sip.user_agent)
+        registrations = OutboundRegistrations(stack=stack, store=store, events=events,
+                                              user_agent=config.sip.user_agent)
+        switch = Switch(config=config, database=database, store=store, events=events,
+                        stack=stack, qualify=qualify, registrations=registrations)
+        control = ControlServer(switch, config.paths.data / "softswitch.ctl")
+        sweeper = asyncio.ensure_future(_sweep_expired(store))
+        try:
+            await qualify.start()
+            await registrations.start()
+            await control.start()
+            yield switch
+        finally:
+            await control.close()
+            await registrations.close()
+            await qualify.close()
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await stack.close()
+    finally:
+        await database.close()
+
+
+async def _bootstrap(config: Config, store: Store) -> None:
+    path = config.bootstrap.pjsip
+    if path is None or await store.count_endpoints() > 0:
+        return
+    if not path.exists():
+        log.warning("bootstrap file %s not found; starting with no endpoints", path)
+        return
+    objects = load_pjsip_conf(path)
+    summary = await store.replace_objects(objects)
+    log.info("imported %s into the empty database: %s", path.name, summary)
+
+
+async def _sweep_expired(store: Store) -> None:
+    while True:
+        await asyncio.sleep(EXPIRY_SWEEP_S)
+        removed = await store.delete_expired_contacts(time.time())
+        if removed:
+            log.info("%d registration(s) expired", removed)
+
+
+def _stack_config(config: Config) -> StackConfig:
+    sip = config.sip
+    return StackConfig(
+        timers=TimerConfig(t1=sip.t1_ms / 1000, t2=sip.t2_ms / 1000, t4=sip.t4_ms / 1000),
+        limits=Limits(max_bytes=sip.max_message_bytes),
+        stream_timeouts=StreamTimeouts(idle=sip.tcp_idle_timeout_s,
+                                       partial=sip.tcp_partial_timeout_s),
+        advertised_host=sip.external_address,
+    )
+
+
+def _local_sent_by(stack: SipStack) -> set[str]:
+    result = set()
+    for kind in stack.transports:
+        host, port = stack.local_endpoint(kind)
+        result.add(f"{host}:{port}")
+    return result
+
+
+def _listeners(switch: Switch) -> list[str]:
+    parts = []
+    for kind in switch.stack.transports:
+        host, port = switch.stack.local_endpoint(kind)
+        parts.append(f"sip {kind.value.lower()} {host}:{port}")
+    return parts
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for the log."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        creds, _, host = rest.rpartition("@")
+        user = creds.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{host}"
+    return url
+

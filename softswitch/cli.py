@@ -1,0 +1,312 @@
+"""The ``softswitch`` command: run the switch, load configuration, manage endpoints.
+
+Exit codes: 0 success, 1 the named object does not exist (or already does, for ``add``),
+2 a usage, configuration or input error. Results go to stdout, errors to stderr as
+``softswitch: message``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import cast
+
+from softswitch import __version__
+from softswitch.asterisk_conf import AsteriskConfError, read_conf
+from softswitch.config import Config, ConfigError, load_config
+from softswitch.pjsip_import import is_pjsip_conf, pjsip_objects
+from softswitch.storage import (
+    AorRecord,
+    AuthRecord,
+    ContactRecord,
+    Database,
+    EndpointRecord,
+    PjsipObjects,
+    StorageError,
+    Store,
+)
+from softswitch.storage.fields import record_specs
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+
+MASK = "********"
+_SECRET_FIELDS = frozenset({"password", "md5_cred", "password_digest"})
+_LATER_KINDS = ("manager.conf", "extensions.conf")
+
+
+class CommandError(Exception):
+    """A command cannot proceed; carries the exit code and the message for stderr."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="softswitch",
+        description="A pure-Python softswitch: SIP registrar, B2BUA and RTP media server.",
+    )
+    parser.add_argument("--version", action="version", version=f"softswitch {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: $SOFTSWITCH_CONFIG, else conf/softswitch.toml)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("serve", help="run the switch until SIGTERM or SIGINT")
+
+    config = commands.add_parser("config", help="load Asterisk configuration files")
+    config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    load = config_commands.add_parser("load", help="import a pjsip.conf into the database")
+    load.add_argument("file", type=Path, metavar="FILE")
+
+    endpoint = commands.add_parser("endpoint", help="list, show, add and remove endpoints")
+    endpoint_commands = endpoint.add_subparsers(dest="action", metavar="ACTION", required=True)
+    endpoint_commands.add_parser("list", help="one line per endpoint")
+    show = endpoint_commands.add_parser("show", help="an endpoint with its auth, AORs, contacts")
+    show.add_argument("id", metavar="ID")
+    add = endpoint_commands.add_parser(
+        "add", help="create a phone: an endpoint, an auth and an AOR, all named ID"
+    )
+    add.add_argument("id", metavar="ID")
+    add.add_argument("--password", required=True, help="the phone's SIP password")
+    add.add_argument("--context", default="internal", help="dialplan context (internal)")
+    add.add_argument("--allow", default="ulaw,alaw", help="codecs in order (ulaw,alaw)")
+    add.add_argument("--max-contacts", type=int, default=1, help="devices that may register (1)")
+    add.add_argument("--callerid", help="caller ID forced on its calls, e.g. '\"Ann\" <101>'")
+    remove = endpoint_commands.add_parser(
+        "remove", help="delete an endpoint, its same-named auth and AOR, and its contacts"
+    )
+    remove.add_argument("id", metavar="ID")
+
+    cli = commands.add_parser("cli", help="run a console command on the running switch")
+    cli.add_argument("-x", dest="command_text", required=True, metavar="COMMAND")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        return _dispatch(args, config)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except CommandError as exc:
+        return _fail(str(exc), exc.code)
+    except (AsteriskConfError, StorageError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"softswitch: {message}", file=sys.stderr)
+    return code
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "serve":
+        run_server = _late_bound("softswitch.app", "run_server")
+        return _exit_code(run_server(config))
+    if args.command == "cli":
+        run_remote = _late_bound("softswitch.console_client", "run_remote")
+        return _exit_code(run_remote(config, args.command_text))
+    if args.command == "config":
+        path: Path = args.file
+        return asyncio.run(_with_store(config, lambda store: _config_load(store, path)))
+    actions: dict[str, Callable[[Store], Awaitable[int]]] = {
+        "list": _endpoint_list,
+        "show": lambda store: _endpoint_show(store, args.id),
+        "add": lambda store: _endpoint_add(store, args),
+        "remove": lambda store: _endpoint_remove(store, args.id),
+    }
+    return asyncio.run(_with_store(config, actions[args.action]))
+
+
+def _late_bound(module: str, name: str) -> Callable[..., object]:
+    # Imported on use: the server and the console client pull in the whole stack, which the
+    # database commands neither need nor should pay for at every start.
+    return cast("Callable[..., object]", getattr(importlib.import_module(module), name))
+
+
+def _exit_code(result: object) -> int:
+    return result if isinstance(result, int) else EXIT_OK
+
+
+async def _with_store(config: Config, action: Callable[[Store], Awaitable[int]]) -> int:
+    database = await Database.open(config.database.url)
+    try:
+        return await action(database.store)
+    finally:
+        await database.close()
+
+
+# config load
+
+
+async def _config_load(store: Store, path: Path) -> int:
+    sections = read_conf(path)
+    if path.name != "pjsip.conf" and not is_pjsip_conf(sections):
+        if path.name in _LATER_KINDS:
+            raise CommandError(f"{path}: loading {path.name} is not supported yet")
+        raise CommandError(
+            f"{path}: cannot tell what kind of configuration this is"
+            " (only pjsip.conf, or a file of sections with a PJSIP type=, can be loaded)"
+        )
+    objects = pjsip_objects(sections)
+    summary = await store.replace_objects(objects)
+    print(f"{path.name}: {summary}")
+    for warning in objects.warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
+# endpoint list / show / add / remove
+
+
+async def _endpoint_list(store: Store) -> int:
+    endpoints = await store.list_endpoints()
+    live = _live_by_aor(await store.list_all_contacts(), time.time())
+    rows = [
+        [
+            endpoint.id,
+            endpoint.context,
+            ",".join(endpoint.aors) or "-",
+            endpoint.auth or "-",
+            str(sum(live.get(aor, 0) for aor in endpoint.aors)),
+        ]
+        for endpoint in endpoints
+    ]
+    _table(["Endpoint", "Context", "AORs", "Auth", "Contacts"], rows)
+    print(f"{len(endpoints)} endpoint{'' if len(endpoints) == 1 else 's'}")
+    return EXIT_OK
+
+
+def _live_by_aor(contacts: Sequence[ContactRecord], now: float) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for contact in contacts:
+        if contact.expiration_time > now:
+            counts[contact.aor] = counts.get(contact.aor, 0) + 1
+    return counts
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=False)]
+    for cells in (header, ["-" * width for width in widths], *rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)))
+
+
+async def _endpoint_show(store: Store, endpoint_id: str) -> int:
+    endpoint = await store.get_endpoint(endpoint_id)
+    if endpoint is None:
+        raise CommandError(f"no endpoint {endpoint_id!r}", EXIT_NOT_FOUND)
+    print(f"Endpoint: {endpoint.id}")
+    _fields(endpoint)
+    if endpoint.auth:
+        auth = await store.get_auth(endpoint.auth)
+        print(f"\nAuth: {endpoint.auth}")
+        if auth is None:
+            print("  (not defined)")
+        else:
+            _fields(auth)
+    now = time.time()
+    for aor_id in endpoint.aors:
+        aor = await store.get_aor(aor_id)
+        print(f"\nAOR: {aor_id}")
+        if aor is None:
+            print("  (not defined)")
+            continue
+        _fields(aor)
+        _contacts(aor, await store.list_contacts(aor_id), now)
+    return EXIT_OK
+
+
+def _fields(record: EndpointRecord | AuthRecord | AorRecord) -> None:
+    specs = [spec for spec in record_specs(type(record)) if spec.name != "id"]
+    width = max(len(spec.option) for spec in specs)
+    for spec in specs:
+        value = getattr(record, spec.name)
+        if spec.name in _SECRET_FIELDS and value:
+            text = MASK
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, tuple):
+            text = spec.separator.join(value)
+        elif value is None:
+            text = ""
+        else:
+            text = str(value)
+        print(f"  {spec.option.ljust(width)} : {text}")
+
+
+def _contacts(aor: AorRecord, contacts: Sequence[ContactRecord], now: float) -> None:
+    print("  Contacts:")
+    if not contacts and not aor.contacts:
+        print("    (none)")
+    for uri in aor.contacts:
+        print(f"    {uri}  (static)")
+    for contact in contacts:
+        left = max(0, contact.expiration_time - int(now))
+        source = (
+            f"{contact.source_transport or '?'}:{contact.source_host}:{contact.source_port}"
+            if contact.source_host
+            else "-"
+        )
+        status = contact.status + (f" ({contact.rtt_ms:.1f} ms)" if contact.rtt_ms else "")
+        print(
+            f"    {contact.uri}  expires in {left} s  agent {contact.user_agent or '-'}"
+            f"  from {source}  {status}"
+        )
+
+
+async def _endpoint_add(store: Store, args: argparse.Namespace) -> int:
+    endpoint_id: str = args.id
+    if await store.get_endpoint(endpoint_id) is not None:
+        raise CommandError(f"endpoint {endpoint_id!r} already exists", EXIT_NOT_FOUND)
+    try:
+        objects = PjsipObjects(
+            endpoints=(
+                EndpointRecord(
+                    id=endpoint_id,
+                    aors=(endpoint_id,),
+                    auth=endpoint_id,
+                    context=args.context,
+                    disallow=("all",),
+                    allow=tuple(c.strip() for c in args.allow.split(",") if c.strip()),
+                    callerid=args.callerid,
+                    # Phones are mostly behind NAT: answer and send media where packets
+                    # come from, as the demo phones do.
+                    rtp_symmetric=True,
+                    force_rport=True,
+                    rewrite_contact=True,
+                ),
+            ),
+            auths=(
+                AuthRecord(
+                    id=endpoint_id,
+                    auth_type="userpass",
+                    username=endpoint_id,
+                    password=args.password,
+                ),
+            ),
+            aors=(AorRecord(id=endpoint_id, max_contacts=args.max_contacts, remove_existing=True),),
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    await store.replace_objects(objects)
+    print(f"endpoint {endpoint_id} added (auth {endpoint_id}, aor {endpoint_id})")
+    return EXIT_OK
+
+
+async def _endpoint_remove(store: Store, endpoint_id: str) -> int:
+    if not await store.remove_endpoint_with_objects(endpoint_id):
+        raise CommandError(f"no endpoint {endpoint_id!r}", EXIT_NOT_FOUND)
+    print(f"endpoint {endpoint_id} removed")
+    return EXIT_OK

@@ -1,0 +1,211 @@
+"""SQLAlchemy models of the PJSIP realtime tables, with Asterisk's table and column names.
+
+A site's existing Asterisk database can be used as it is: its extra columns are ignored and
+ours are added by the migration. Booleans are text (``yes``/``no``), as Asterisk's
+``ast_bool_values`` enum, and multi-valued options are separated text, as Asterisk's realtime
+drivers write them; :mod:`softswitch.storage.fields` converts both. Column names equal the
+option names of :mod:`softswitch.storage.records` (a test keeps them in step), and the types
+are portable: every table works on SQLite and PostgreSQL alike.
+
+Columns that are ours, not Asterisk's: ``ps_endpoints.sip_domain``, and in ``ps_contacts``
+``aor``, ``cseq``, ``contact_header``, ``instance_id``, ``reg_id``, ``source_*``, ``status``
+and ``rtt_ms``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Float, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+FLAG = String(5)
+"""A boolean as Asterisk stores it: the longest of its eight spellings is ``false``."""
+NAME = String(255)
+LIST = String(2048)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class PsEndpoint(Base):
+    __tablename__ = "ps_endpoints"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    transport: Mapped[str | None] = mapped_column(String(40))
+    aors: Mapped[str | None] = mapped_column(LIST)
+    auth: Mapped[str | None] = mapped_column(NAME)
+    outbound_auth: Mapped[str | None] = mapped_column(NAME)
+    context: Mapped[str | None] = mapped_column(String(80))
+    disallow: Mapped[str | None] = mapped_column(String(200))
+    allow: Mapped[str | None] = mapped_column(String(200))
+    dtmf_mode: Mapped[str | None] = mapped_column(String(20))
+    direct_media: Mapped[str | None] = mapped_column(FLAG)
+    rtp_symmetric: Mapped[str | None] = mapped_column(FLAG)
+    force_rport: Mapped[str | None] = mapped_column(FLAG)
+    rewrite_contact: Mapped[str | None] = mapped_column(FLAG)
+    rtp_timeout: Mapped[int | None] = mapped_column(Integer)
+    rtp_timeout_hold: Mapped[int | None] = mapped_column(Integer)
+    callerid: Mapped[str | None] = mapped_column(NAME)
+    callerid_privacy: Mapped[str | None] = mapped_column(String(40))
+    callerid_tag: Mapped[str | None] = mapped_column(NAME)
+    from_user: Mapped[str | None] = mapped_column(NAME)
+    from_domain: Mapped[str | None] = mapped_column(NAME)
+    identify_by: Mapped[str | None] = mapped_column(String(80))
+    send_pai: Mapped[str | None] = mapped_column(FLAG)
+    send_rpid: Mapped[str | None] = mapped_column(FLAG)
+    trust_id_inbound: Mapped[str | None] = mapped_column(FLAG)
+    trust_id_outbound: Mapped[str | None] = mapped_column(FLAG)
+    send_diversion: Mapped[str | None] = mapped_column(FLAG)
+    rel_100: Mapped[str | None] = mapped_column("100rel", String(20))
+    timers: Mapped[str | None] = mapped_column(String(20))
+    timers_min_se: Mapped[int | None] = mapped_column(Integer)
+    timers_sess_expires: Mapped[int | None] = mapped_column(Integer)
+    media_encryption: Mapped[str | None] = mapped_column(String(20))
+    webrtc: Mapped[str | None] = mapped_column(FLAG)
+    mailboxes: Mapped[str | None] = mapped_column(NAME)
+    language: Mapped[str | None] = mapped_column(String(40))
+    accountcode: Mapped[str | None] = mapped_column(String(80))
+    moh_suggest: Mapped[str | None] = mapped_column(String(80))
+    tone_zone: Mapped[str | None] = mapped_column(String(40))
+    call_group: Mapped[str | None] = mapped_column(String(40))
+    pickup_group: Mapped[str | None] = mapped_column(String(40))
+    named_call_group: Mapped[str | None] = mapped_column(NAME)
+    named_pickup_group: Mapped[str | None] = mapped_column(NAME)
+    device_state_busy_at: Mapped[int | None] = mapped_column(Integer)
+    allow_subscribe: Mapped[str | None] = mapped_column(FLAG)
+    subscribe_context: Mapped[str | None] = mapped_column(String(80))
+    allow_transfer: Mapped[str | None] = mapped_column(FLAG)
+    set_var: Mapped[str | None] = mapped_column(Text)
+    deny: Mapped[str | None] = mapped_column(LIST)
+    permit: Mapped[str | None] = mapped_column(LIST)
+    tenantid: Mapped[str | None] = mapped_column(String(80))
+    sip_domain: Mapped[str | None] = mapped_column(NAME)
+
+
+class PsAuth(Base):
+    __tablename__ = "ps_auths"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    auth_type: Mapped[str | None] = mapped_column(String(20))
+    username: Mapped[str | None] = mapped_column(NAME)
+    password: Mapped[str | None] = mapped_column(NAME)
+    md5_cred: Mapped[str | None] = mapped_column(String(40))
+    realm: Mapped[str | None] = mapped_column(NAME)
+    nonce_lifetime: Mapped[int | None] = mapped_column(Integer)
+    password_digest: Mapped[str | None] = mapped_column(String(1024))
+    supported_algorithms_uas: Mapped[str | None] = mapped_column(String(1024))
+    supported_algorithms_uac: Mapped[str | None] = mapped_column(String(1024))
+
+
+class PsAor(Base):
+    __tablename__ = "ps_aors"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    contact: Mapped[str | None] = mapped_column(LIST)
+    max_contacts: Mapped[int | None] = mapped_column(Integer)
+    remove_existing: Mapped[str | None] = mapped_column(FLAG)
+    remove_unavailable: Mapped[str | None] = mapped_column(FLAG)
+    default_expiration: Mapped[int | None] = mapped_column(Integer)
+    minimum_expiration: Mapped[int | None] = mapped_column(Integer)
+    maximum_expiration: Mapped[int | None] = mapped_column(Integer)
+    qualify_frequency: Mapped[int | None] = mapped_column(Integer)
+    qualify_timeout: Mapped[float | None] = mapped_column(Float)
+    qualify_2xx_only: Mapped[str | None] = mapped_column(FLAG)
+    authenticate_qualify: Mapped[str | None] = mapped_column(FLAG)
+    support_path: Mapped[str | None] = mapped_column(FLAG)
+    outbound_proxy: Mapped[str | None] = mapped_column(NAME)
+    mailboxes: Mapped[str | None] = mapped_column(NAME)
+    voicemail_extension: Mapped[str | None] = mapped_column(String(40))
+
+
+class PsContact(Base):
+    __tablename__ = "ps_contacts"
+    __table_args__ = (UniqueConstraint("id", "reg_server", name="ps_contacts_uq"),)
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    aor: Mapped[str | None] = mapped_column(NAME, index=True)
+    uri: Mapped[str | None] = mapped_column(String(511))
+    expiration_time: Mapped[int | None] = mapped_column(BigInteger)
+    endpoint: Mapped[str | None] = mapped_column(NAME)
+    user_agent: Mapped[str | None] = mapped_column(NAME)
+    reg_server: Mapped[str | None] = mapped_column(NAME)
+    via_addr: Mapped[str | None] = mapped_column(NAME)
+    via_port: Mapped[int | None] = mapped_column(Integer)
+    call_id: Mapped[str | None] = mapped_column(NAME)
+    cseq: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str | None] = mapped_column(Text)
+    contact_header: Mapped[str | None] = mapped_column(Text)
+    instance_id: Mapped[str | None] = mapped_column(NAME)
+    reg_id: Mapped[str | None] = mapped_column(String(40))
+    outbound_proxy: Mapped[str | None] = mapped_column(NAME)
+    source_transport: Mapped[str | None] = mapped_column(String(10))
+    source_host: Mapped[str | None] = mapped_column(NAME)
+    source_port: Mapped[int | None] = mapped_column(Integer)
+    qualify_frequency: Mapped[int | None] = mapped_column(Integer)
+    qualify_timeout: Mapped[float | None] = mapped_column(Float)
+    qualify_2xx_only: Mapped[str | None] = mapped_column(FLAG)
+    authenticate_qualify: Mapped[str | None] = mapped_column(FLAG)
+    prune_on_boot: Mapped[str | None] = mapped_column(FLAG)
+    status: Mapped[str | None] = mapped_column(String(20))
+    rtt_ms: Mapped[float | None] = mapped_column(Float)
+
+
+class PsEndpointIdIp(Base):
+    __tablename__ = "ps_endpoint_id_ips"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    endpoint: Mapped[str | None] = mapped_column(NAME)
+    match: Mapped[str | None] = mapped_column(LIST)
+    srv_lookups: Mapped[str | None] = mapped_column(FLAG)
+    match_header: Mapped[str | None] = mapped_column(NAME)
+    match_request_uri: Mapped[str | None] = mapped_column(NAME)
+
+
+class PsRegistration(Base):
+    __tablename__ = "ps_registrations"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    server_uri: Mapped[str | None] = mapped_column(NAME)
+    client_uri: Mapped[str | None] = mapped_column(NAME)
+    contact_user: Mapped[str | None] = mapped_column(NAME)
+    outbound_auth: Mapped[str | None] = mapped_column(NAME)
+    expiration: Mapped[int | None] = mapped_column(Integer)
+    retry_interval: Mapped[int | None] = mapped_column(Integer)
+    forbidden_retry_interval: Mapped[int | None] = mapped_column(Integer)
+    fatal_retry_interval: Mapped[int | None] = mapped_column(Integer)
+    max_retries: Mapped[int | None] = mapped_column(Integer)
+    auth_rejection_permanent: Mapped[str | None] = mapped_column(FLAG)
+    transport: Mapped[str | None] = mapped_column(String(40))
+    outbound_proxy: Mapped[str | None] = mapped_column(NAME)
+    line: Mapped[str | None] = mapped_column(FLAG)
+    endpoint: Mapped[str | None] = mapped_column(NAME)
+    support_path: Mapped[str | None] = mapped_column(FLAG)
+
+
+class PsTransport(Base):
+    __tablename__ = "ps_transports"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    protocol: Mapped[str | None] = mapped_column(String(10))
+    bind: Mapped[str | None] = mapped_column(NAME)
+    external_signaling_address: Mapped[str | None] = mapped_column(NAME)
+    external_signaling_port: Mapped[int | None] = mapped_column(Integer)
+    external_media_address: Mapped[str | None] = mapped_column(NAME)
+    local_net: Mapped[str | None] = mapped_column(LIST)
+    cert_file: Mapped[str | None] = mapped_column(NAME)
+    priv_key_file: Mapped[str | None] = mapped_column(NAME)
+    method: Mapped[str | None] = mapped_column(String(40))
+
+
+class PsDomainAlias(Base):
+    __tablename__ = "ps_domain_aliases"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    domain: Mapped[str | None] = mapped_column(NAME)
+
+
+class PsGlobal(Base):
+    __tablename__ = "ps_globals"
+
+    id: Mapped[str] = mapped_column(NAME, primary_key=True)
+    default_realm: Mapped[str | None] = mapped_column(NAME)

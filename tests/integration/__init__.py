@@ -1,0 +1,1 @@
+"""End-to-end tests: the softswitch subprocess driven by real SIP peers and raw sockets."""
