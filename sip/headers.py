@@ -127,7 +127,7 @@ _VIA_RE = re.compile(
 )
 _SENT_BY_RE = re.compile(r"(\[[^\]]*\]|[^ \t:\[\]]+)(?:[ \t]*:[ \t]*([^ \t]*))?")
 _VERSION_RE = re.compile(r"[0-9]+\.[0-9]+")
-_CSEQ_RE = re.compile(r"[ \t]*([0-9]{1,10})[ \t]+([^ \t]+)[ \t]*")
+_CSEQ_RE = re.compile(r"[ \t]*([0-9]+)[ \t]+([^ \t]+)[ \t]*")
 _MAX_CSEQ = 2**31 - 1
 
 
@@ -258,10 +258,10 @@ class CSeq:
     def parse(cls, text: str) -> CSeq:
         match = _CSEQ_RE.fullmatch(text)
         if match is None or not is_token(match.group(2)):
-            raise ParseError("bad CSeq")
-        seq = int(match.group(1))
-        if seq > _MAX_CSEQ:
-            raise ParseError("bad CSeq")
+            raise ParseError("expected a number and a method")
+        seq = _parse_uint(match.group(1), _MAX_CSEQ)
+        if seq is None:
+            raise ParseError("sequence number out of range")
         return cls(seq, match.group(2))
 
     def __str__(self) -> str:

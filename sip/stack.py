@@ -71,6 +71,8 @@ class StackConfig:
     stream_timeouts: StreamTimeouts = field(default_factory=StreamTimeouts)
     advertised_host: str | None = None
     """Host written into our Via/Contact when the bind address is a wildcard."""
+    server_name: str | None = None
+    """``Server`` header on our responses."""
 
 
 def new_branch() -> str:
@@ -109,10 +111,13 @@ class ServerTransaction:
         body: bytes = b"",
     ) -> Response:
         """Build a response to this request (with our To-tag) and send it."""
+        extra = list(headers)
+        if self._stack.config.server_name:
+            extra.append(("Server", self._stack.config.server_name))
         response = make_response(
             self.request, status, reason,
             to_tag=self.to_tag if status > 100 else None,
-            headers=headers, body=body,
+            headers=extra, body=body,
         )
         self.respond(response)
         return response

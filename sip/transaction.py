@@ -267,11 +267,11 @@ class TransactionLayer:
             if tx is not None and tx.state in (State.COMPLETED, State.CONFIRMED):
                 self._fire(tx, Input.ACK, now, request, source)
                 return
-            invite = self._accepted.pop(_dialog_ack_key(request), None)
-            invite_tx = self._transactions.get(invite) if invite else None
+            invite_key = self._accepted.pop(_dialog_ack_key(request), None)
+            invite_tx = self._transactions.get(invite_key) if invite_key else None
             if invite_tx is not None:
                 self._fire(invite_tx, Input.ACK, now, request, source)
-            self._events.append(AckReceived(request=request, source=source, invite=invite))
+            self._events.append(AckReceived(request=request, source=source, invite=invite_key))
             return
         if tx is not None:
             self._fire(tx, Input.REQUEST, now, request, source)

@@ -13,6 +13,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from sip.address import Address, TransportKind
 from sip.errors import ParseError
@@ -57,8 +58,8 @@ class UdpTransport(asyncio.DatagramProtocol):
         return protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
+        # uvloop's UDP transport does not subclass asyncio.DatagramTransport.
+        self._transport = cast(asyncio.DatagramTransport, transport)
         sockname = transport.get_extra_info("sockname")
         self.local = (sockname[0], sockname[1])
 
@@ -95,8 +96,7 @@ class _Connection(asyncio.Protocol):
         self.closed = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)
         peername = transport.get_extra_info("peername")
         self.peer = Address(
             transport=TransportKind.TCP, host=str(peername[0]), port=int(peername[1]),
@@ -202,7 +202,7 @@ class TcpTransport:
         if conn is None:
             loop = asyncio.get_running_loop()
             try:
-                _, conn = await asyncio.wait_for(
+                _, opened = await asyncio.wait_for(
                     loop.create_connection(
                         self._new_connection, destination.host, destination.port
                     ),
@@ -210,6 +210,7 @@ class TcpTransport:
                 )
             except (OSError, TimeoutError) as exc:
                 raise TransportUnavailable(f"cannot connect to {destination}: {exc}") from exc
+            conn = opened
         conn.write(data)
         assert conn.peer is not None
         return conn.peer

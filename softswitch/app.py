@@ -58,6 +58,8 @@ def configure_logging(level: int = logging.INFO) -> None:
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic narrates every migration step at INFO; the storage layer logs the outcome.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def run_server(config: Config) -> int:
@@ -176,6 +178,7 @@ def _stack_config(config: Config) -> StackConfig:
         stream_timeouts=StreamTimeouts(idle=sip.tcp_idle_timeout_s,
                                        partial=sip.tcp_partial_timeout_s),
         advertised_host=sip.external_address,
+        server_name=sip.user_agent,
     )
 
 

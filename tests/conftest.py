@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.harness.switch import Overrides, SwitchProcess
-
-SwitchFactory = Callable[..., SwitchProcess]
+from tests.harness.switch import Overrides, SwitchFactory, SwitchProcess
 
 _SWITCHES = pytest.StashKey[list[SwitchProcess]]()
 

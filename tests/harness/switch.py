@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -348,3 +348,7 @@ class SwitchProcess:
                 f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
             )
         return result
+
+
+SwitchFactory = Callable[..., SwitchProcess]
+"""What the ``switch_factory`` fixture hands out: ``factory(pjsip_conf=..., overrides=...)``."""
