@@ -196,11 +196,11 @@ def _decoded_uint(headers: Headers, name: str, maximum: int) -> int | None:
     return int(value)
 
 
-def _parsed(name: str, parser: Callable[[str], _T], value: str, *, what: str = " header") -> _T:
+def _parsed(what: str, parser: Callable[[str], _T], value: str) -> _T:
     try:
         return parser(value)
     except ParseError as exc:
-        raise type(exc)(f"bad {name}{what}: {exc}") from exc
+        raise type(exc)(f"bad {what}: {exc}") from exc
 
 
 def _required(headers: Headers, name: str) -> str:
@@ -210,8 +210,14 @@ def _required(headers: Headers, name: str) -> str:
     return value
 
 
+def _parse_call_id(value: str) -> str:
+    if not value or any(char.isspace() for char in value):
+        raise ParseError("bad Call-ID")
+    return value
+
+
 def _address_list(headers: Headers, name: str) -> list[NameAddr]:
-    return [_parsed(name, NameAddr.parse, value) for value in headers.get_all(name)]
+    return [_parsed(f"{name} header", NameAddr.parse, value) for value in headers.get_all(name)]
 
 
 class _HeaderViews:
@@ -223,33 +229,30 @@ class _HeaderViews:
 
     @property
     def call_id(self) -> str:
-        value = _required(self.headers, "Call-ID")
-        if not value or any(char.isspace() for char in value):
-            raise ParseError("bad Call-ID")
-        return value
+        return _parse_call_id(_required(self.headers, "Call-ID"))
 
     @property
     def cseq(self) -> CSeq:
-        return _parsed("CSeq", CSeq.parse, _required(self.headers, "CSeq"))
+        return _parsed("CSeq header", CSeq.parse, _required(self.headers, "CSeq"))
 
     @property
     def vias(self) -> list[Via]:
-        return [_parsed("Via", Via.parse, value) for value in self.headers.get_all("Via")]
+        return [_parsed("Via header", Via.parse, value) for value in self.headers.get_all("Via")]
 
     @property
     def top_via(self) -> Via:
         values = self.headers.get_all("Via")
         if not values:
             raise ParseError("missing mandatory header: Via")
-        return _parsed("Via", Via.parse, values[0])
+        return _parsed("Via header", Via.parse, values[0])
 
     @property
     def from_(self) -> NameAddr:
-        return _parsed("From", NameAddr.parse, _required(self.headers, "From"))
+        return _parsed("From header", NameAddr.parse, _required(self.headers, "From"))
 
     @property
     def to(self) -> NameAddr:
-        return _parsed("To", NameAddr.parse, _required(self.headers, "To"))
+        return _parsed("To header", NameAddr.parse, _required(self.headers, "To"))
 
     @property
     def contacts(self) -> list[NameAddr]:
@@ -259,7 +262,7 @@ class _HeaderViews:
             if len(values) > 1:
                 raise ParseError("bad Contact header: '*' mixed with addresses")
             return []
-        return [_parsed("Contact", NameAddr.parse, value) for value in values]
+        return [_parsed("Contact header", NameAddr.parse, value) for value in values]
 
     @property
     def record_routes(self) -> list[NameAddr]:
@@ -475,7 +478,7 @@ def _request_from_start_line(start: str, headers: Headers) -> Request:
         raise ParseError("bad request line")
     method, uri_text, version = parts
     _check_version(version, "bad request line")
-    uri = _parsed("Request-URI", parse_uri, uri_text, what="")
+    uri = _parsed("Request-URI", parse_uri, uri_text)
     if isinstance(uri, SipUri) and uri.headers:
         # RFC 3261 §19.1.1: headers are not allowed in a Request-URI (escruri).
         raise ParseError("bad Request-URI: headers are not allowed")
@@ -540,13 +543,19 @@ def make_response(
     )
 
 
-def _stateless_tag(probe: Response) -> str:
+def _stateless_tag(pairs: list[tuple[str, str]]) -> str:
     # Derived from the request so that a retransmission of the same bad
     # request gets a byte-identical answer without keeping state.
-    seed = "\x00".join(
-        (probe.call_id, probe.from_.tag or "", probe.top_via.branch or "", str(probe.cseq))
-    )
+    seed = "\x00".join(f"{name}:{value}" for name, value in pairs)
     return hashlib.blake2s(seed.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+
+
+_ECHOED: dict[str, Callable[[str], object]] = {
+    "From": NameAddr.parse,
+    "To": NameAddr.parse,
+    "Call-ID": _parse_call_id,
+    "CSeq": CSeq.parse,
+}
 
 
 def make_error_response(
@@ -554,12 +563,14 @@ def make_error_response(
 ) -> Response | None:
     """The response a server sends for ``error``, or ``None`` if none can be sent.
 
-    Needs the failing message to have been a request other than ACK (which is
-    never answered) whose Via, From, To, Call-ID and CSeq parse; otherwise the
-    caller drops the message. ``request`` supplies headers and method for an
-    error raised after parsing (by a higher layer), whose ``headers`` is unset.
-    Without ``to_tag`` a tag is derived from the request, as a stateless
-    server must (RFC 3261 §8.2.6.2).
+    The failing message must have been a request other than ACK (which is
+    never answered) and its Via values must parse, since they route the
+    answer. From, To, Call-ID and CSeq are echoed when present and well
+    formed: RFC 4475 §3.3.1 wants a 400 even for a request that lacks some.
+    ``request`` supplies headers and method for an error raised after parsing
+    (by a higher layer), whose ``headers`` is unset. Without ``to_tag`` a tag
+    is derived from the request, as a stateless server must (RFC 3261
+    §8.2.6.2), so retransmissions get the same answer.
     """
     source = error.headers
     method = error.request_method
@@ -569,20 +580,24 @@ def make_error_response(
     if source is None or method is None or method == Method.ACK:
         return None
     pairs = [("Via", value) for name, value in source if name == "Via"]
-    for name in ("From", "To", "Call-ID", "CSeq"):
+    for name, parser in _ECHOED.items():
         value = source.get(name)
         if value is None:
-            return None
+            continue
+        try:
+            parser(value)
+        except ParseError:
+            continue
         pairs.append((name, value))
     status = error.status_code
-    probe = Response(status=status, reason=reason_phrase(status), headers=Headers(pairs))
+    response = Response(status=status, reason=reason_phrase(status), headers=Headers(pairs))
     try:
-        _ = (probe.vias, probe.top_via, probe.from_, probe.call_id, probe.cseq)
-        to = probe.to
-        tag = to_tag if to_tag is not None else _stateless_tag(probe)
+        if not response.vias:
+            return None
     except ParseError:
         return None
-    if to.tag is not None:
-        return probe
-    to_value = f"{source.get('To')};tag={tag}"
-    return probe.with_headers(probe.headers.with_set("To", to_value))
+    to_value = response.headers.get("To")
+    if to_value is None or response.to.tag is not None:
+        return response
+    tag = to_tag if to_tag is not None else _stateless_tag(pairs)
+    return response.with_headers(response.headers.with_set("To", f"{to_value};tag={tag}"))

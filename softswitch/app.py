@@ -14,7 +14,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from sip.auth import DigestServer
+from sip.auth import DigestAlgorithm, DigestServer
 from sip.message import Limits, Method
 from sip.stack import SipStack, StackConfig
 from sip.transaction import TimerConfig
@@ -108,6 +108,7 @@ async def running_switch(config: Config):  # type: ignore[no-untyped-def]
         digest = DigestServer(
             secret=load_or_create_secret(config.paths.data / "nonce.key"),
             clock=time.time,
+            algorithms=[DigestAlgorithm.parse(a) for a in config.sip.auth_algorithms],
         )
         authenticator = Authenticator(digest, config.sip.realm)
         identifier = EndpointIdentifier(store)

@@ -87,6 +87,7 @@ class Authenticator:
             authorization=header,
             lookup=lookup,
             realm=realm,
+            algorithms=_algorithms(auth),
         )
         if outcome.status is AuthStatus.OK:
             return Verdict(ok=True, username=outcome.username)

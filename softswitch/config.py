@@ -17,6 +17,9 @@ DEFAULT_CONFIG = Path("conf/softswitch.toml")
 CONFIG_ENV = "SOFTSWITCH_CONFIG"
 
 
+DIGEST_ALGORITHMS = ("MD5", "SHA-256", "SHA-512-256")
+
+
 class ConfigError(Exception):
     """The configuration file is missing, unreadable or holds a bad key or value."""
 
@@ -40,6 +43,11 @@ class SipConfig:
     """Digest realm used when an auth object names none (Asterisk's ``default_realm``)."""
     user_agent: str = "softswitch"
     """Value of the ``User-Agent``/``Server`` header we send."""
+    auth_algorithms: tuple[str, ...] = ("MD5",)
+    """Digest algorithms offered in challenges, strongest first (``default_auth_algorithms_uas``).
+
+    MD5 alone by default, as Asterisk: many clients (SIPp among them) read only the first
+    ``WWW-Authenticate`` header and give up when it names an algorithm they lack."""
     external_address: str | None = None
     """Address written into Via/Contact when the bind address is a wildcard."""
     t1_ms: int = 500
@@ -139,6 +147,7 @@ def parse_config(raw: dict[str, Any], source: Path) -> Config:
         tcp=sip_r.host_port("tcp", None),
         realm=sip_r.string("realm", "asterisk"),
         user_agent=sip_r.string("user_agent", "softswitch"),
+        auth_algorithms=sip_r.choices("auth_algorithms", ("MD5",), DIGEST_ALGORITHMS),
         external_address=sip_r.optional_string("external_address"),
         t1_ms=sip_r.integer("t1_ms", 500, minimum=1),
         t2_ms=sip_r.integer("t2_ms", 4000, minimum=1),
@@ -298,6 +307,27 @@ class _Reader:
             return parse_host_port(value)
         except ValueError:
             raise ConfigError(f'{self._name(key)}: expected "HOST:PORT", got {value!r}') from None
+
+    def choices(
+        self, key: str, default: tuple[str, ...], allowed: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        value = self._take(key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not value or not all(
+            isinstance(v, str) for v in value
+        ):
+            raise ConfigError(f"{self._name(key)}: expected a non-empty list of strings")
+        canonical = {a.upper(): a for a in allowed}
+        chosen = []
+        for item in value:
+            if item.upper() not in canonical:
+                raise ConfigError(
+                    f"{self._name(key)}: unknown value {item!r} (expected one of "
+                    f"{', '.join(allowed)})"
+                )
+            chosen.append(canonical[item.upper()])
+        return tuple(chosen)
 
     def host_port_or(self, key: str, default: HostPort) -> HostPort:
         value = self.host_port(key, None)

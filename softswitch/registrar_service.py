@@ -113,6 +113,10 @@ class RegistrarService:
         by_uri = {c.uri: c for c in existing}
         decision = apply_register(view, aor_policy(aor), [binding_of(c) for c in existing],
                                   now=now)
+        removed = [by_uri[b.uri].id for b in decision.removed if b.uri in by_uri]
+        if removed:
+            # Expired bindings are reported even when the request is refused: drop them.
+            await self._store.delete_contacts(removed)
         if decision.status != 200:
             extra: list[tuple[str, str]] = []
             if decision.min_expires is not None:
@@ -120,15 +124,15 @@ class RegistrarService:
             tx.log.info("REGISTER %s refused: %d %s", aor.id, decision.status, decision.reason)
             tx.reply(decision.status, decision.reason, headers=extra)
             return
-        removed = [by_uri[b.uri].id for b in decision.removed if b.uri in by_uri]
-        if removed:
-            await self._store.delete_contacts(removed)
         for binding in (*decision.added, *decision.updated):
             await self._store.save_contact(
                 self._record(binding, aor, endpoint_id, tx.source, request)
             )
         headers = [("Contact", value) for value in contact_header_values(decision.current,
                                                                           now=now)]
+        granted = _granted_expiry(view, decision.current, now)
+        if granted is not None:
+            headers.append(("Expires", str(granted)))
         headers.append(("Date", email.utils.formatdate(now, usegmt=True)))
         tx.reply(200, headers=headers)
         for binding in decision.added:
@@ -177,6 +181,22 @@ class RegistrarService:
             status="Unknown",
             rtt_ms=None,
         )
+
+
+def _granted_expiry(
+    view: RegisterRequestView, current: tuple[Binding, ...], now: float
+) -> int | None:
+    """The expiry granted to the request's first contact (0 once removed), as Asterisk's
+    ``Expires`` header; None for a query without contacts."""
+    if view.star:
+        return 0
+    if not view.contacts:
+        return None
+    first = view.contacts[0].uri
+    for binding in current:
+        if binding.uri == first:
+            return max(1, round(binding.expires_at - now))
+    return 0
 
 
 def _aor_name(request: Request) -> str | None:
