@@ -42,3 +42,18 @@ def build_request(
         pairs.append(("User-Agent", user_agent))
     pairs.extend(headers)
     return Request(method=method, uri=uri, headers=Headers(pairs), body=body)
+
+
+def build_cancel(invite: Request) -> Request:
+    """The CANCEL of RFC 3261 §9.1: the INVITE's URI, top Via, Call-ID, From, To and Route,
+    with the INVITE's CSeq number."""
+    pairs: list[tuple[str, str]] = [
+        ("Via", invite.headers.get_all("Via")[0]),
+        ("Max-Forwards", "70"),
+        ("From", invite.headers.get("From") or ""),
+        ("To", invite.headers.get("To") or ""),
+        ("Call-ID", invite.call_id),
+        ("CSeq", f"{invite.cseq.seq} CANCEL"),
+    ]
+    pairs.extend(("Route", value) for value in invite.headers.get_all("Route"))
+    return Request(method="CANCEL", uri=invite.uri, headers=Headers(pairs))

@@ -48,7 +48,7 @@ def _declared_length(head: bytes) -> int:
             values.append(value.decode("latin-1").strip(" \t"))
     if not values:
         raise ParseError("missing Content-Length")
-    text = values[0]
+    text = values[0].strip(" \t")
     if len(values) > 1 or not (text.isascii() and text.isdigit()) or len(text) > 20:
         raise ParseError("bad Content-Length")
     return int(text)

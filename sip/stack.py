@@ -9,7 +9,9 @@ transaction, and ``await send_request(...)`` for client transactions.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import socket
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -178,14 +180,18 @@ class SipStack:
         if self._tcp is not None:
             await self._tcp.close()
 
-    def local_endpoint(self, kind: TransportKind) -> tuple[str, int]:
-        """The host and port to advertise in Via and Contact for *kind*."""
+    def local_endpoint(self, kind: TransportKind, towards: str | None = None) -> tuple[str, int]:
+        """The host and port to advertise in Via, Contact and SDP for *kind*.
+
+        On a wildcard bind that is the configured external address, else the address of the
+        interface that routes *towards* the peer (so a LAN phone never sees 127.0.0.1).
+        """
         transport = self._udp if kind is TransportKind.UDP else self._tcp
         if transport is None:
             raise TransportUnavailable(f"no {kind.value} transport")
         host, port = transport.local
         if host in ("0.0.0.0", "::"):
-            host = self.config.advertised_host or "127.0.0.1"
+            host = self.config.advertised_host or _route_source(towards, host)
         return host, port
 
     @property
@@ -197,13 +203,15 @@ class SipStack:
             kinds.append(TransportKind.TCP)
         return tuple(kinds)
 
-    def via_value(self, kind: TransportKind, branch: str | None = None) -> str:
-        host, port = self.local_endpoint(kind)
+    def via_value(self, kind: TransportKind, branch: str | None = None, *,
+                  towards: str | None = None) -> str:
+        host, port = self.local_endpoint(kind, towards)
         host_text = f"[{host}]" if ":" in host else host
         return f"SIP/2.0/{kind.via_token} {host_text}:{port};branch={branch or new_branch()};rport"
 
-    def contact_uri(self, kind: TransportKind, user: str | None = None) -> SipUri:
-        host, port = self.local_endpoint(kind)
+    def contact_uri(self, kind: TransportKind, user: str | None = None, *,
+                    towards: str | None = None) -> SipUri:
+        host, port = self.local_endpoint(kind, towards)
         params: tuple[tuple[str, str | None], ...] = (
             () if kind is TransportKind.UDP else (("transport", kind.value.lower()),)
         )
@@ -383,6 +391,20 @@ class SipStack:
             handle.log.exception("%s handler crashed", handle.request.method)
             if not handle.finished:
                 handle.reply(500)
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_source(peer: str | None, wildcard: str) -> str:
+    """The local address the kernel would send from towards *peer* (no packet is sent)."""
+    if peer is None:
+        return "127.0.0.1" if wildcard == "0.0.0.0" else "::1"
+    family = socket.AF_INET6 if ":" in peer else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((peer, 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1" if family == socket.AF_INET else "::1"
 
 
 def _stamp_via(request: Request, source: Address) -> Request:

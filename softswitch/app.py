@@ -12,19 +12,24 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from sip.auth import DigestAlgorithm, DigestServer
-from sip.message import Limits, Method
+from sip.address import Address
+from sip.message import Limits, Method, Request, Response
 from sip.stack import SipStack, StackConfig
 from sip.transaction import TimerConfig
 from sip.transport import StreamTimeouts
 from softswitch import __version__
 from softswitch.authenticator import Authenticator, load_or_create_secret
+from softswitch.calls.dialogs import DialogRegistry
+from softswitch.calls.service import CallService
 from softswitch.config import Config
 from softswitch.control import ControlServer
 from softswitch.events import EventBus, FullyBooted
 from softswitch.identify import EndpointIdentifier
+from softswitch.mediaplane.client import MediaPlane
 from softswitch.options_service import OptionsService
 from softswitch.outbound_registration import OutboundRegistrations
 from softswitch.pjsip_import import load_pjsip_conf
@@ -50,6 +55,8 @@ class Switch:
     stack: SipStack
     qualify: QualifyService
     registrations: OutboundRegistrations
+    calls: CallService
+    media: MediaPlane
     started_at: float = field(default_factory=time.time)
 
 
@@ -92,13 +99,14 @@ async def serve(config: Config) -> int:
 
 
 @contextlib.asynccontextmanager
-async def running_switch(config: Config):  # type: ignore[no-untyped-def]
+async def running_switch(config: Config) -> AsyncIterator[Switch]:
     """Start every part of the switch; on exit stop them in reverse order."""
     for folder in (config.paths.data, config.paths.sounds, config.paths.recordings):
         folder.mkdir(parents=True, exist_ok=True)
-    database = await Database.open(config.database.url)
-    store = database.store
-    try:
+    async with contextlib.AsyncExitStack() as parts:
+        database = await Database.open(config.database.url)
+        parts.push_async_callback(database.close)
+        store = database.store
         await _bootstrap(config, store)
         pruned = await store.prune_contacts_on_boot(config.node_name)
         expired = await store.delete_expired_contacts(time.time())
@@ -116,39 +124,51 @@ async def running_switch(config: Config):  # type: ignore[no-untyped-def]
             store=store, identifier=identifier, authenticator=authenticator,
             events=events, node_name=config.node_name,
         )
+        media = await MediaPlane.start(port_min=config.rtp.port_min,
+                                       port_max=config.rtp.port_max)
+        parts.push_async_callback(media.close)
         # The router asks the stack for our own Via sent-by (loop detection) only once
         # requests flow, by which time ``stack`` below is bound.
-        router = SipRouter(local_sent_by=lambda: _local_sent_by(stack))
+        dialogs = DialogRegistry()
+        router = SipRouter(local_sent_by=lambda: _local_sent_by(stack), dialogs=dialogs)
+        stack = SipStack(_stack_config(config), router)
+        stack.on_ack = lambda request, source: _route_ack(dialogs, request, source)
+        stack.on_stray_response = lambda response, source: _route_stray(dialogs, response,
+                                                                        source)
+        calls = CallService(stack=stack, store=store, identifier=identifier,
+                            authenticator=authenticator, media=media, dialogs=dialogs,
+                            user_agent=config.sip.user_agent)
         router.register(Method.REGISTER, registrar.handle)
         router.register(Method.OPTIONS, OptionsService(store, lambda: router.allow).handle)
-        stack = SipStack(_stack_config(config), router)
+        router.register(Method.INVITE, calls.handle_invite)
         await stack.start(
             udp=(config.sip.udp.host, config.sip.udp.port) if config.sip.udp else None,
             tcp=(config.sip.tcp.host, config.sip.tcp.port) if config.sip.tcp else None,
         )
+        parts.push_async_callback(stack.close)
         qualify = QualifyService(stack=stack, store=store, events=events,
                                  user_agent=config.sip.user_agent)
         registrations = OutboundRegistrations(stack=stack, store=store, events=events,
                                               user_agent=config.sip.user_agent)
         switch = Switch(config=config, database=database, store=store, events=events,
-                        stack=stack, qualify=qualify, registrations=registrations)
-        control = ControlServer(switch, config.paths.data / "softswitch.ctl")
+                        stack=stack, qualify=qualify, registrations=registrations,
+                        calls=calls, media=media)
         sweeper = asyncio.ensure_future(_sweep_expired(store))
-        try:
-            await qualify.start()
-            await registrations.start()
-            await control.start()
-            yield switch
-        finally:
-            await control.close()
-            await registrations.close()
-            await qualify.close()
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-            await stack.close()
-    finally:
-        await database.close()
+        parts.push_async_callback(_cancel, sweeper)
+        await qualify.start()
+        parts.push_async_callback(qualify.close)
+        await registrations.start()
+        parts.push_async_callback(registrations.close)
+        control = ControlServer(switch, config.paths.data / "softswitch.ctl")
+        await control.start()
+        parts.push_async_callback(control.close)
+        yield switch
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _bootstrap(config: Config, store: Store) -> None:
@@ -169,6 +189,18 @@ async def _sweep_expired(store: Store) -> None:
         removed = await store.delete_expired_contacts(time.time())
         if removed:
             log.info("%d registration(s) expired", removed)
+
+
+def _route_ack(dialogs: DialogRegistry, request: Request, source: Address) -> None:
+    owner = dialogs.for_request(request)
+    if owner is not None:
+        owner.handle_ack(request, source)
+
+
+def _route_stray(dialogs: DialogRegistry, response: Response, source: Address) -> None:
+    owner = dialogs.for_response(response)
+    if owner is not None:
+        owner.handle_stray_response(response, source)
 
 
 def _stack_config(config: Config) -> StackConfig:

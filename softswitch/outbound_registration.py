@@ -168,13 +168,14 @@ class OutboundRegistrations:
                authorization: tuple[str, str] | None) -> Request:
         record = client.record
         aor = NameAddr.parse(record.client_uri)
-        contact_uri = self._stack.contact_uri(kind, user=record.contact_user or "s")
+        contact_uri = self._stack.contact_uri(kind, user=record.contact_user or "s",
+                                              towards=server.host)
         client.cseq += 1
         return build_request(
             "REGISTER",
             SipUri(scheme=server.scheme, host=server.host, port=server.port,
                    params=server.params),
-            via=self._stack.via_value(kind),
+            via=self._stack.via_value(kind, towards=server.host),
             from_=aor.with_tag(client.from_tag),
             to=aor,
             call_id=client.call_id,

@@ -114,11 +114,11 @@ class QualifyService:
 
     def _options_for(self, contact: ContactRecord, destination: Address):  # type: ignore[no-untyped-def]
         target = SipUri.parse(contact.uri)
-        host, _ = self._stack.local_endpoint(destination.transport)
+        host, _ = self._stack.local_endpoint(destination.transport, destination.host)
         return build_request(
             "OPTIONS",
             target,
-            via=self._stack.via_value(destination.transport),
+            via=self._stack.via_value(destination.transport, towards=destination.host),
             from_=NameAddr(uri=SipUri(scheme="sip", user="softswitch", host=host),
                            params=(("tag", new_tag()),)),
             to=NameAddr(uri=target),

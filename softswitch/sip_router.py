@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from sip.message import Method, Request
 from sip.stack import ServerTransaction
 from sip.uri import SipUri
+from softswitch.calls.dialogs import DialogRegistry
 
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({"path", "outbound"})
 """Option tags a ``Require`` may name without a 420."""
@@ -30,9 +31,11 @@ class SipRouter:
         self,
         *,
         local_sent_by: Callable[[], set[str]],
+        dialogs: DialogRegistry | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._services: dict[Method, Service] = {}
+        self._dialogs = dialogs
         self._local_sent_by = local_sent_by
         self._clock = clock
         self._recent: OrderedDict[tuple[str, str, int, str], tuple[str, float]] = OrderedDict()
@@ -66,12 +69,17 @@ class SipRouter:
         if unsupported and method is not Method.CANCEL:
             tx.reply(420, headers=[("Unsupported", ", ".join(unsupported))])
             return
+        if request.to.tag is not None:
+            owner = self._dialogs.for_request(request) if self._dialogs is not None else None
+            if owner is not None:
+                await owner.handle_in_dialog(tx)
+                return
+            if method is not Method.OPTIONS:
+                tx.reply(481)
+                return
         service = self._services.get(method)
         if service is None:
-            in_dialog = request.to.tag is not None
-            if method in (Method.BYE, Method.INFO, Method.UPDATE, Method.PRACK, Method.NOTIFY) or (
-                in_dialog and method is not Method.SUBSCRIBE
-            ):
+            if method in (Method.BYE, Method.INFO, Method.UPDATE, Method.PRACK, Method.NOTIFY):
                 tx.reply(481)
             elif method is Method.SUBSCRIBE:
                 tx.reply(489)

@@ -137,6 +137,7 @@ class BaresipAgent:
         max_seconds: int = 60,
         extra_config: Mapping[str, str] | None = None,
     ) -> None:
+        self.binary = require_tool("baresip")
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.account = account
@@ -196,10 +197,9 @@ class BaresipAgent:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, timeout_s: float = 5.0) -> BaresipAgent:
-        binary = require_tool("baresip")
         with self.log_path.open("wb") as log:
             self._proc = subprocess.Popen(
-                [binary, "-f", str(self.workdir), "-t", str(self.max_seconds)],
+                [self.binary, "-f", str(self.workdir), "-t", str(self.max_seconds)],
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

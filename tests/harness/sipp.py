@@ -29,6 +29,7 @@ _STAT_FILE = "stat.csv"
 _ERROR_FILE = "errors.log"
 _LOG_FILE = "actions.log"
 _MESSAGE_FILE = "messages.log"
+_MESSAGE_SEPARATOR = re.compile(r"^-{20,} [^\n]*$", re.MULTILINE)
 _SCREEN_RE = {
     "successful": re.compile(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)"),
     "failed": re.compile(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)"),
@@ -74,6 +75,19 @@ class SippResult:
     def ok(self) -> bool:
         return self.returncode == 0 and self.stats.failed == 0
 
+    def received(self) -> list[str]:
+        """The SIP messages SIPp received, in order, as text (from the ``-trace_msg`` log).
+
+        Needed where a regexp cannot answer: SIPp's ``search_in="hdr"`` sees only the first
+        of several same-named headers, e.g. one Contact of a 200 that lists two bindings.
+        """
+        messages = []
+        for block in _MESSAGE_SEPARATOR.split(self.messages):
+            head, _, body = block.lstrip("\r\n").partition("\n")
+            if " message received " in head:
+                messages.append(body.strip("\r\n") + "\r\n")
+        return messages
+
     def describe(self) -> str:
         """A readable dump for assertion messages."""
         return (
@@ -82,6 +96,39 @@ class SippResult:
             f"--- errors ---\n{self.errors}\n--- stderr ---\n{self.stderr}\n"
             f"--- logs ---\n{self.logs}\n--- messages ---\n{self.messages[-6000:]}"
         )
+
+
+def header_values(message: str, name: str) -> list[str]:
+    """Every value of header *name* in *message*, one per comma-separated entry.
+
+    Splits at commas outside ``<...>`` and quotes, which is enough for Contact and Via.
+    """
+    values: list[str] = []
+    for line in message.splitlines():
+        field, sep, value = line.partition(":")
+        if sep and field.strip().lower() == name.lower():
+            values.extend(_split_commas(value.strip()))
+    return values
+
+
+def _split_commas(value: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    quoted = False
+    for char in value:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "<>":
+            depth += 1 if char == "<" else -1
+        if char == "," and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    if "".join(current).strip():
+        parts.append("".join(current).strip())
+    return parts
 
 
 def _read(path: Path) -> str:

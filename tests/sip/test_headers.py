@@ -177,16 +177,16 @@ def test_with_added_and_with_prepended_leave_the_original_untouched() -> None:
 
 
 def test_with_set_replaces_all_occurrences_at_the_first_position() -> None:
-    headers = Headers([("A", "1"), ("Via", "v1"), ("B", "2"), ("Via", "v2")])
-    assert list(headers.with_set("via", "only")) == [("A", "1"), ("Via", "only"), ("B", "2")]
-    assert list(headers.with_set("C", "3"))[-1] == ("C", "3")
+    headers = Headers([("X-A", "1"), ("Via", "v1"), ("X-B", "2"), ("Via", "v2")])
+    assert list(headers.with_set("via", "only")) == [("X-A", "1"), ("Via", "only"), ("X-B", "2")]
+    assert list(headers.with_set("X-C", "3"))[-1] == ("X-C", "3")
 
 
 def test_with_replaced_all_inserts_every_value_where_the_first_was() -> None:
-    headers = Headers([("A", "1"), ("Via", "v1"), ("B", "2"), ("Via", "v2")])
+    headers = Headers([("X-A", "1"), ("Via", "v1"), ("X-B", "2"), ("Via", "v2")])
     replaced = headers.with_replaced_all("Via", ["n1", "n2", "n3"])
-    assert list(replaced) == [("A", "1"), ("Via", "n1"), ("Via", "n2"), ("Via", "n3"), ("B", "2")]
-    assert list(headers.with_replaced_all("Via", [])) == [("A", "1"), ("B", "2")]
+    assert list(replaced) == [("X-A", "1"), ("Via", "n1"), ("Via", "n2"), ("Via", "n3"), ("X-B", "2")]
+    assert list(headers.with_replaced_all("Via", [])) == [("X-A", "1"), ("X-B", "2")]
     assert list(headers.with_replaced_all("Route", ["<sip:r>"]))[-1] == ("Route", "<sip:r>")
 
 
@@ -198,7 +198,7 @@ def test_without_removes_every_occurrence() -> None:
 def test_equality_and_hash_follow_the_pairs() -> None:
     assert Headers([("i", "x")]) == Headers([("Call-ID", "x ")])
     assert hash(Headers([("i", "x")])) == hash(Headers([("Call-ID", "x")]))
-    assert Headers([("A", "1"), ("B", "2")]) != Headers([("B", "2"), ("A", "1")])
+    assert Headers([("X-A", "1"), ("X-B", "2")]) != Headers([("X-B", "2"), ("X-A", "1")])
     assert Headers() != "Headers()"
 
 

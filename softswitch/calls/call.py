@@ -1,0 +1,173 @@
+"""One B2BUA call: the caller's leg, the legs we fork to, and the bridge between them.
+
+The first callee to answer wins; the others are cancelled. Media is bridged on the media
+plane as soon as a callee sends early media or answers, so the caller hears ringback,
+announcements and the callee through the switch, never directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+
+from softswitch.calls.legs import InboundLeg, OutboundLeg
+from softswitch.channel import HangupCause
+from softswitch.mediaplane.client import MediaPlane
+
+log = logging.getLogger(__name__)
+
+
+class DialStatus(enum.Enum):
+    """Asterisk's DIALSTATUS values."""
+
+    ANSWER = "ANSWER"
+    BUSY = "BUSY"
+    NOANSWER = "NOANSWER"
+    CANCEL = "CANCEL"
+    CONGESTION = "CONGESTION"
+    CHANUNAVAIL = "CHANUNAVAIL"
+
+
+def dial_status_for(cause: HangupCause) -> DialStatus:
+    if cause is HangupCause.USER_BUSY:
+        return DialStatus.BUSY
+    if cause in (HangupCause.NO_ANSWER, HangupCause.NO_USER_RESPONSE,
+                 HangupCause.NORMAL_CLEARING):
+        return DialStatus.NOANSWER
+    if cause in (HangupCause.NORMAL_CIRCUIT_CONGESTION, HangupCause.SWITCH_CONGESTION):
+        return DialStatus.CONGESTION
+    return DialStatus.CHANUNAVAIL
+
+
+class Call:
+    def __init__(self, *, inbound: InboundLeg, media: MediaPlane, bridge_id: int) -> None:
+        self.inbound = inbound
+        self._media = media
+        self._bridge_id = bridge_id
+        self.outbound: list[OutboundLeg] = []
+        self.winner: OutboundLeg | None = None
+        self._bridged_with: OutboundLeg | None = None
+        self._ringing_sent = False
+        self._progress_sent = False
+        self._decided = asyncio.Event()
+        self._ended = asyncio.Event()
+        self._failures: list[HangupCause] = []
+        self.dial_status: DialStatus | None = None
+        self.log = inbound.log
+
+    # -- the dial ---------------------------------------------------------------------------
+
+    async def dial(self, legs: list[OutboundLeg], timeout: float | None) -> DialStatus:
+        """Ring every leg at once; return when one answers, all fail, or the caller gives up."""
+        self.outbound = legs
+        for leg in legs:
+            leg.start()
+        cancelled = asyncio.ensure_future(self.inbound.tx.cancelled.wait())
+        decided = asyncio.ensure_future(self._decided.wait())
+        try:
+            done, _ = await asyncio.wait({cancelled, decided}, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (cancelled, decided):
+                waiter.cancel()
+        if self.winner is not None:
+            status = DialStatus.ANSWER
+        elif cancelled in done:
+            status = DialStatus.CANCEL
+        elif not done:
+            status = DialStatus.NOANSWER
+        else:
+            status = self._failure_status()
+        for leg in legs:
+            if leg is not self.winner:
+                leg.cancel()
+        self.dial_status = status
+        return status
+
+    def _failure_status(self) -> DialStatus:
+        statuses = [dial_status_for(cause) for cause in self._failures]
+        for preferred in (DialStatus.BUSY, DialStatus.NOANSWER, DialStatus.CONGESTION):
+            if preferred in statuses:
+                return preferred
+        return DialStatus.CHANUNAVAIL
+
+    async def connect(self) -> bool:
+        """Bridge the caller with the winner and answer the caller; False if that failed."""
+        winner = self.winner
+        assert winner is not None
+        await self._bridge(winner)
+        if not await self.inbound.answer():
+            await self.hang_up(HangupCause.NORMAL_CLEARING)
+            return False
+        return True
+
+    async def wait_for_hangup(self) -> None:
+        await self._ended.wait()
+
+    async def hang_up(self, cause: HangupCause) -> None:
+        """End every leg that is still up, then release the media."""
+        self._ended.set()
+        await self.inbound.hang_up(cause)
+        for leg in self.outbound:
+            await leg.hang_up(cause)
+
+    async def release(self) -> None:
+        if self._bridged_with is not None:
+            with contextlib.suppress(Exception):
+                await self._media.unbridge(self._bridge_id)
+        for leg in self.outbound:
+            await leg.wait()
+        for stream_id in {self.inbound.stream.stream_id,
+                          *(leg.stream.stream_id for leg in self.outbound)}:
+            await self._media.release(stream_id)
+
+    async def _bridge(self, leg: OutboundLeg) -> None:
+        if self._bridged_with is leg:
+            return
+        if self._bridged_with is not None:
+            await self._media.unbridge(self._bridge_id)
+        await self._media.bridge(self._bridge_id,
+                                 (self.inbound.stream.stream_id, leg.stream.stream_id))
+        self._bridged_with = leg
+
+    # -- what the legs tell us ----------------------------------------------------------------
+
+    def leg_ringing(self, leg: OutboundLeg) -> None:
+        if not self._ringing_sent and not self._progress_sent and not self.inbound.ended:
+            self._ringing_sent = True
+            self.inbound.ring()
+
+    def leg_progress(self, leg: OutboundLeg) -> None:
+        if self.inbound.ended or self.winner is not None:
+            return
+        asyncio.ensure_future(self._early_media(leg))
+
+    async def _early_media(self, leg: OutboundLeg) -> None:
+        await self._bridge(leg)
+        if not self._progress_sent:
+            self._progress_sent = True
+            self.inbound.progress()
+
+    def leg_answered(self, leg: OutboundLeg) -> None:
+        if self.winner is None and not self.inbound.ended:
+            self.winner = leg
+            self._decided.set()
+        else:
+            asyncio.ensure_future(leg.hang_up(HangupCause.NORMAL_CLEARING))
+
+    def leg_failed(self, leg: OutboundLeg, status: int, cause: HangupCause) -> None:
+        self._failures.append(cause)
+        self.log.info("%s failed: %d (%s)", leg.channel.name, status, cause.text)
+        if all(other.ended for other in self.outbound) and self.winner is None:
+            self._decided.set()
+
+    def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None:
+        if leg is self.inbound or leg is self.winner:
+            asyncio.ensure_future(self.hang_up(cause))
+
+    def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None:
+        # Both legs terminate on our media plane, so hold stays local to the leg that asked.
+        self.log.info("%s %s", leg.channel.name, "put the call on hold" if on_hold else
+                      "resumed the call")

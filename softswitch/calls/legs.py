@@ -1,0 +1,512 @@
+"""The two halves of a B2BUA call: the leg we answer (UAS) and the legs we place (UAC).
+
+Each leg owns its SIP dialog, its channel and one media stream on the media plane. Legs
+report what happens to them to a :class:`LegListener` (the call), which decides what the
+other side hears; legs never talk to each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from sip.address import Address
+from sip.builders import build_cancel, build_request
+from sip.dialog import Dialog, DialogError
+from sip.errors import SipError
+from sip.message import Method, Request, Response
+from sip.offer_answer import (
+    Codec,
+    NegotiatedAudio,
+    OfferAnswerError,
+    SessionState,
+    build_answer,
+    build_offer,
+    is_hold,
+    parse_answer,
+)
+from sip.sdp import SdpParseError, SessionDescription, parse_sdp
+from sip.stack import RequestTimeout, ServerTransaction, SipStack, call_logger, new_tag
+from sip.transport import TransportUnavailable
+from sip.uri import NameAddr, SipUri
+from softswitch.calls.dialogs import DialogRegistry
+from softswitch.channel import (
+    Channel,
+    ChannelState,
+    HangupCause,
+    cause_from_sip,
+    sip_from_cause,
+)
+from softswitch.mediaplane.client import MediaPlane
+
+log = logging.getLogger(__name__)
+
+SDP = ("Content-Type", "application/sdp")
+
+
+class LegListener(Protocol):
+    def leg_ringing(self, leg: OutboundLeg) -> None: ...
+
+    def leg_progress(self, leg: OutboundLeg) -> None: ...
+
+    def leg_answered(self, leg: OutboundLeg) -> None: ...
+
+    def leg_failed(self, leg: OutboundLeg, status: int, cause: HangupCause) -> None: ...
+
+    def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None: ...
+
+    def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None: ...
+
+
+@dataclass(slots=True, kw_only=True)
+class MediaStream:
+    """Our end of one leg's RTP: a media-plane stream and the SDP state around it."""
+
+    stream_id: int
+    host: str
+    port: int
+    codecs: tuple[Codec, ...]
+    session: SessionState | None = None
+    negotiated: NegotiatedAudio | None = None
+
+    async def apply(self, media: MediaPlane, *, symmetric: bool) -> None:
+        chosen = self.negotiated
+        if chosen is None:
+            return
+        await media.configure(
+            self.stream_id,
+            remote_host=chosen.remote_address,
+            remote_port=chosen.remote_port,
+            codec=chosen.codec.name,
+            payload_type=chosen.payload_type,
+            dtmf_payload_type=chosen.dtmf_payload_type,
+            ptime_ms=chosen.ptime or 20,
+            symmetric=symmetric,
+            direction=chosen.direction_local.value,
+        )
+
+
+def body_sdp(message: Request | Response) -> SessionDescription | None:
+    if not message.body:
+        return None
+    content_type = (message.content_type or "").split(";")[0].strip().lower()
+    if content_type != "application/sdp":
+        return None
+    return parse_sdp(message.body)
+
+
+class InboundLeg:
+    """The caller's leg: we are its UAS."""
+
+    def __init__(
+        self,
+        *,
+        tx: ServerTransaction,
+        stack: SipStack,
+        dialogs: DialogRegistry,
+        media: MediaPlane,
+        channel: Channel,
+        stream: MediaStream,
+        offer: SessionDescription | None,
+        symmetric: bool,
+        listener: LegListener,
+    ) -> None:
+        self.tx = tx
+        self._stack = stack
+        self._dialogs = dialogs
+        self._media = media
+        self.channel = channel
+        self.stream = stream
+        self.offer = offer
+        self._symmetric = symmetric
+        self.listener = listener
+        self.log = call_logger(log, tx.request.call_id)
+        contact = NameAddr(uri=stack.contact_uri(tx.source.transport, towards=tx.source.host))
+        self.dialog = Dialog.as_uas(tx.request, local_tag=tx.to_tag, local_contact=contact,
+                                    peer=tx.source)
+        self._registered = False
+        self._acked = asyncio.Event()
+        self._answer_body: bytes | None = None
+        self.ended = False
+
+    def _register(self) -> None:
+        if not self._registered:
+            self._dialogs.add(self.dialog.id, self)
+            self._registered = True
+
+    async def negotiate(self) -> int | None:
+        """Answer the caller's offer on our stream; a failure status when impossible."""
+        if self.offer is None:
+            return None
+        result = build_answer(
+            self.offer, address=self.stream.host, port=self.stream.port,
+            supported=self.stream.codecs, session=self.stream.session,
+        )
+        if result.sdp is None or result.chosen is None:
+            return result.status or 488
+        self.stream.session = result.state
+        self.stream.negotiated = result.chosen
+        self._answer_body = result.sdp.to_bytes()
+        self.channel.codec = result.chosen.codec.name
+        await self.stream.apply(self._media, symmetric=self._symmetric)
+        return None
+
+    def ring(self) -> None:
+        if self.channel.state is ChannelState.RING:
+            self.channel.state = ChannelState.RINGING
+        self._register()
+        self.tx.reply(180, headers=[("Contact", str(self.dialog.local_contact))])
+
+    def progress(self) -> None:
+        """183 with our answer: the caller hears what we send before the call is answered."""
+        self._register()
+        self.tx.reply(183, headers=[("Contact", str(self.dialog.local_contact)), SDP],
+                      body=self._answer_body or b"")
+
+    async def answer(self) -> bool:
+        """200 OK; True once the caller's ACK arrived (the transaction resends the 2xx)."""
+        self._register()
+        self.dialog.confirm()
+        self.channel.answer()
+        headers = [("Contact", str(self.dialog.local_contact))]
+        if self._answer_body:
+            headers.append(SDP)
+        self.tx.reply(200, headers=headers, body=self._answer_body or b"")
+        try:
+            await asyncio.wait_for(self._acked.wait(), timeout=self._stack.config.timers.timeout)
+        except TimeoutError:
+            self.log.warning("no ACK for our 200 OK: ending the call")
+            return False
+        return True
+
+    def reject(self, status: int, cause: HangupCause) -> None:
+        if not self.tx.finished:
+            self.tx.reply(status)
+        self.channel.hang_up(cause)
+        self.close()
+
+    async def hang_up(self, cause: HangupCause) -> None:
+        """End the leg from our side: BYE once answered, else a final error response."""
+        if self.ended:
+            return
+        if self.channel.state is ChannelState.UP:
+            self.channel.hang_up(cause)
+            self.close()
+            await _send_bye(self._stack, self.dialog, self.log)
+        else:
+            self.reject(sip_from_cause(cause), cause)
+
+    def close(self) -> None:
+        self.ended = True
+        self.dialog.terminate()
+        self._dialogs.remove(self.dialog.id)
+
+    async def handle_in_dialog(self, tx: ServerTransaction) -> None:
+        try:
+            self.dialog.receive_request(tx.request)
+        except DialogError as exc:
+            tx.reply(exc.status_code)
+            return
+        await _common_in_dialog(self, tx)
+
+    async def reoffer(self, tx: ServerTransaction) -> None:
+        """A re-INVITE from the caller: answer on the same stream (hold, new address)."""
+        try:
+            offer = body_sdp(tx.request)
+        except SdpParseError as exc:
+            tx.reply(400, str(exc)[:80])
+            return
+        if offer is None:
+            tx.reply(200, headers=[("Contact", str(self.dialog.local_contact)), SDP],
+                     body=self._answer_body or b"")
+            return
+        self.offer = offer
+        failure = await self.negotiate()
+        if failure is not None:
+            tx.reply(failure)
+            return
+        tx.reply(200, headers=[("Contact", str(self.dialog.local_contact)), SDP],
+                 body=self._answer_body or b"")
+        self.listener.leg_hold_changed(self, is_hold(offer))
+
+    def handle_ack(self, request: Request, source: Address) -> None:
+        self._acked.set()
+
+    def handle_stray_response(self, response: Response, source: Address) -> None:
+        return
+
+
+class OutboundLeg:
+    """A leg we place towards one contact: we are its UAC."""
+
+    def __init__(
+        self,
+        *,
+        stack: SipStack,
+        dialogs: DialogRegistry,
+        media: MediaPlane,
+        channel: Channel,
+        stream: MediaStream,
+        target: SipUri,
+        destination: Address,
+        caller: NameAddr,
+        callee: NameAddr,
+        extra_headers: tuple[tuple[str, str], ...],
+        symmetric: bool,
+        listener: LegListener,
+        user_agent: str,
+    ) -> None:
+        self._stack = stack
+        self._dialogs = dialogs
+        self._media = media
+        self.channel = channel
+        self.stream = stream
+        self.target = target
+        self.destination = destination
+        self._caller = caller.with_tag(new_tag())
+        self._callee = callee
+        self._extra = extra_headers
+        self._symmetric = symmetric
+        self.listener = listener
+        self._user_agent = user_agent
+        self.invite: Request | None = None
+        self._offer: SessionDescription | None = None
+        self.dialog: Dialog | None = None
+        self._provisional = asyncio.Event()
+        self._cancel_requested = False
+        self.answered = False
+        self.ended = False
+        self.final_status: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.log = call_logger(log, "-")
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        kind = self.destination.transport
+        host, _ = self._stack.local_endpoint(kind, self.destination.host)
+        offer, self.stream.session = build_offer(
+            address=self.stream.host, port=self.stream.port, codecs=self.stream.codecs,
+            session=self.stream.session,
+        )
+        self._offer = offer
+        contact = NameAddr(uri=self._stack.contact_uri(kind, user="s",
+                                                       towards=self.destination.host))
+        self.invite = build_request(
+            Method.INVITE.value, self.target,
+            via=self._stack.via_value(kind, towards=self.destination.host),
+            from_=self._caller, to=self._callee,
+            call_id=f"{new_tag()}{new_tag()}@{host}", cseq=1,
+            contact=contact, user_agent=self._user_agent,
+            headers=[*self._extra, ("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"), SDP],
+            body=offer.to_bytes(),
+        )
+        self.log = call_logger(log, self.invite.call_id)
+        self.channel.state = ChannelState.DOWN
+        try:
+            response = await self._stack.send_request(
+                self.invite, self.destination, on_provisional=self._on_provisional
+            )
+        except (RequestTimeout, TransportUnavailable) as exc:
+            self.log.info("no answer from %s: %s", self.destination, exc)
+            self._fail(408, HangupCause.NO_USER_RESPONSE if not self._provisional.is_set()
+                       else HangupCause.NO_ANSWER)
+            return
+        if 200 <= response.status < 300:
+            await self._on_success(response, contact)
+        else:
+            self._fail(response.status, cause_from_sip(response.status))
+
+    def _on_provisional(self, response: Response) -> None:
+        if response.status == 100:
+            self._provisional.set()
+            return
+        first = not self._provisional.is_set()
+        self._provisional.set()
+        if self._cancel_requested:
+            if first:
+                self._send_cancel()
+            return
+        if response.status in (180, 181, 182):
+            self.channel.state = ChannelState.RINGING
+            self.listener.leg_ringing(self)
+        elif response.status == 183:
+            try:
+                answer = body_sdp(response)
+            except SdpParseError:
+                answer = None
+            if answer is not None and self._early_media(answer):
+                self.listener.leg_progress(self)
+
+    def _early_media(self, answer: SessionDescription) -> bool:
+        assert self._offer is not None
+        try:
+            self.stream.negotiated = parse_answer(self._offer, answer)
+        except OfferAnswerError as exc:
+            self.log.warning("unusable early media SDP: %s", exc)
+            return False
+        asyncio.ensure_future(self.stream.apply(self._media, symmetric=self._symmetric))
+        return True
+
+    async def _on_success(self, response: Response, contact: NameAddr) -> None:
+        assert self.invite is not None and self._offer is not None
+        self.dialog = Dialog.as_uac(self.invite, response, local_contact=contact,
+                                    peer=self.destination)
+        self._dialogs.add(self.dialog.id, self)
+        self._send_ack()
+        if self._cancel_requested or self.ended:
+            # The 200 crossed our CANCEL: the call is up on their side, so end it properly.
+            self.ended = True
+            await _send_bye(self._stack, self.dialog, self.log)
+            self._dialogs.remove(self.dialog.id)
+            return
+        try:
+            answer = body_sdp(response)
+            if answer is not None:
+                self.stream.negotiated = parse_answer(self._offer, answer)
+        except (SdpParseError, OfferAnswerError) as exc:
+            self.log.warning("200 OK with unusable SDP (%s): hanging up", exc)
+            self.ended = True
+            await _send_bye(self._stack, self.dialog, self.log)
+            self._dialogs.remove(self.dialog.id)
+            self._fail(488, HangupCause.BEARERCAPABILITY_NOTAVAIL)
+            return
+        if self.stream.negotiated is not None:
+            self.channel.codec = self.stream.negotiated.codec.name
+        await self.stream.apply(self._media, symmetric=self._symmetric)
+        self.answered = True
+        self.final_status = response.status
+        self.channel.answer()
+        self.listener.leg_answered(self)
+
+    def _send_ack(self) -> None:
+        assert self.dialog is not None
+        ack = self.dialog.create_ack(
+            via=self._stack.via_value(self.destination.transport, towards=self.destination.host)
+        )
+        self._stack.send_stateless(ack, self.dialog.peer)
+
+    def _fail(self, status: int, cause: HangupCause) -> None:
+        self.final_status = status
+        self.ended = True
+        self.channel.hang_up(cause)
+        self.listener.leg_failed(self, status, cause)
+
+    def _send_cancel(self) -> None:
+        assert self.invite is not None
+        cancel = build_cancel(self.invite)
+        asyncio.ensure_future(self._cancel_exchange(cancel))
+
+    async def _cancel_exchange(self, cancel: Request) -> None:
+        with contextlib.suppress(SipError, TransportUnavailable):
+            await self._stack.send_request(cancel, self.destination)
+
+    def cancel(self) -> None:
+        """Stop ringing: CANCEL now if a provisional came, else as soon as one does."""
+        if self._cancel_requested or self.answered or self.ended:
+            return
+        self._cancel_requested = True
+        if self._provisional.is_set():
+            self._send_cancel()
+
+    async def hang_up(self, cause: HangupCause) -> None:
+        if self.ended:
+            return
+        if self.answered and self.dialog is not None:
+            self.ended = True
+            self.channel.hang_up(cause)
+            self._dialogs.remove(self.dialog.id)
+            await _send_bye(self._stack, self.dialog, self.log)
+        else:
+            self.cancel()
+
+    def close(self) -> None:
+        self.ended = True
+        if self.dialog is not None:
+            self.dialog.terminate()
+            self._dialogs.remove(self.dialog.id)
+
+    async def handle_in_dialog(self, tx: ServerTransaction) -> None:
+        if self.dialog is None:
+            tx.reply(481)
+            return
+        try:
+            self.dialog.receive_request(tx.request)
+        except DialogError as exc:
+            tx.reply(exc.status_code)
+            return
+        await _common_in_dialog(self, tx)
+
+    async def reoffer(self, tx: ServerTransaction) -> None:
+        """A re-INVITE from the callee: answer it on our stream for that leg."""
+        assert self.dialog is not None
+        try:
+            offer = body_sdp(tx.request)
+        except SdpParseError as exc:
+            tx.reply(400, str(exc)[:80])
+            return
+        if offer is None:
+            tx.reply(488)
+            return
+        result = build_answer(offer, address=self.stream.host, port=self.stream.port,
+                              supported=self.stream.codecs, session=self.stream.session)
+        if result.sdp is None or result.chosen is None:
+            tx.reply(result.status or 488)
+            return
+        self.stream.session = result.state
+        self.stream.negotiated = result.chosen
+        await self.stream.apply(self._media, symmetric=self._symmetric)
+        tx.reply(200, headers=[("Contact", str(self.dialog.local_contact)), SDP],
+                 body=result.sdp.to_bytes())
+        self.listener.leg_hold_changed(self, is_hold(offer))
+
+    def handle_ack(self, request: Request, source: Address) -> None:
+        return
+
+    def handle_stray_response(self, response: Response, source: Address) -> None:
+        # A retransmitted 2xx: our ACK was lost.
+        if self.dialog is not None and 200 <= response.status < 300 and (
+            response.cseq.method == Method.INVITE
+        ):
+            self._send_ack()
+
+
+async def _common_in_dialog(leg: InboundLeg | OutboundLeg, tx: ServerTransaction) -> None:
+    method = tx.request.method
+    if method == Method.BYE:
+        tx.reply(200)
+        if not leg.ended:
+            leg.channel.hang_up(HangupCause.NORMAL_CLEARING)
+            leg.close()
+            leg.listener.leg_hung_up(leg, HangupCause.NORMAL_CLEARING)
+    elif method == Method.INVITE:
+        await leg.reoffer(tx)
+    elif method in (Method.INFO, Method.UPDATE, Method.NOTIFY, Method.OPTIONS):
+        tx.reply(200)
+    else:
+        tx.reply(405, headers=[("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE")])
+
+
+async def _send_bye(stack: SipStack, dialog: Dialog, logger: logging.LoggerAdapter[logging.Logger]
+                    ) -> None:
+    bye = dialog.create_request(
+        Method.BYE.value, via=stack.via_value(dialog.peer.transport, towards=dialog.peer.host)
+    )
+    dialog.terminate()
+    try:
+        response = await stack.send_request(bye, dialog.peer)
+    except (RequestTimeout, TransportUnavailable) as exc:
+        logger.info("BYE got no answer: %s", exc)
+        return
+    if response.status >= 300:
+        logger.info("BYE answered %d %s", response.status, response.reason)
+

@@ -1,0 +1,235 @@
+"""New INVITEs: identify and authenticate the caller, build its channel, route, dial.
+
+Routing here is direct: the Request-URI user names the endpoint to ring (what the dialplan
+``Dial(PJSIP/${EXTEN})`` does). The dialplan engine replaces this router.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+
+from sip.address import Address
+from sip.errors import ParseError
+from sip.message import Request
+from sip.offer_answer import Codec, apply_allow_disallow
+from sip.sdp import SdpParseError, SessionDescription
+from sip.stack import ServerTransaction, SipStack
+from sip.uri import NameAddr, SipUri
+from softswitch.authenticator import Authenticator
+from softswitch.calls.call import Call, DialStatus
+from softswitch.calls.dialogs import DialogRegistry
+from softswitch.calls.legs import InboundLeg, MediaStream, OutboundLeg, body_sdp
+from softswitch.channel import Channel, ChannelState, Direction, HangupCause, Identifiers
+from softswitch.identify import EndpointIdentifier
+from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
+from softswitch.qualify import contact_destination
+from softswitch.storage.records import ContactRecord, EndpointRecord
+from softswitch.storage.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+class CallService:
+    def __init__(
+        self,
+        *,
+        stack: SipStack,
+        store: Store,
+        identifier: EndpointIdentifier,
+        authenticator: Authenticator,
+        media: MediaPlane,
+        dialogs: DialogRegistry,
+        user_agent: str,
+    ) -> None:
+        self._stack = stack
+        self._store = store
+        self._identifier = identifier
+        self._auth = authenticator
+        self._media = media
+        self._dialogs = dialogs
+        self._user_agent = user_agent
+        self.ids = Identifiers()
+        self.channels: dict[str, Channel] = {}
+        self._streams = itertools.count(1)
+        self._bridges = itertools.count(1)
+
+    async def handle_invite(self, tx: ServerTransaction) -> None:
+        request = tx.request
+        endpoint = await self._identifier.identify(request, tx.source)
+        if endpoint is None or endpoint.auth:
+            auth = await self._store.get_auth(endpoint.auth) if endpoint and endpoint.auth \
+                else None
+            verdict = self._auth.verify(request, tx.source, endpoint, auth)
+            if not verdict.ok or endpoint is None:
+                tx.reply(401, headers=verdict.challenge)
+                return
+        max_forwards = request.max_forwards
+        if max_forwards is not None and max_forwards <= 0:
+            tx.reply(483)
+            return
+        tx.reply(100)
+        try:
+            offer = body_sdp(request)
+        except SdpParseError as exc:
+            tx.log.warning("INVITE with bad SDP: %s", exc)
+            tx.reply(400, "Bad SDP")
+            return
+        if offer is None:
+            # The offer-in-200 flow needs an answer in the ACK; no phone we serve needs it yet.
+            tx.reply(488, "Offer required")
+            return
+        await self._place_call(tx, endpoint, offer)
+
+    async def _place_call(self, tx: ServerTransaction, endpoint: EndpointRecord,
+                          offer: SessionDescription) -> None:
+        request = tx.request
+        exten = request.uri.user if isinstance(request.uri, SipUri) and request.uri.user else "s"
+        caller_num, caller_name = _caller_identity(request, endpoint)
+        uniqueid = self.ids.uniqueid()
+        channel = Channel(
+            name=self.ids.channel_name("PJSIP", endpoint.id), uniqueid=uniqueid,
+            linkedid=uniqueid, endpoint=endpoint.id, direction=Direction.INBOUND,
+            context=endpoint.context, exten=exten, caller_num=caller_num,
+            caller_name=caller_name, state=ChannelState.RING,
+            accountcode=endpoint.accountcode or "", language=endpoint.language or "en",
+        )
+        self.channels[channel.name] = channel
+        stream = await self._stream(endpoint, tx.source)
+        call: Call | None = None
+        try:
+            inbound = InboundLeg(
+                tx=tx, stack=self._stack, dialogs=self._dialogs, media=self._media,
+                channel=channel, stream=stream, offer=offer,
+                symmetric=endpoint.rtp_symmetric, listener=_Pending(),
+            )
+            failure = await inbound.negotiate()
+            if failure is not None:
+                inbound.reject(failure, HangupCause.BEARERCAPABILITY_NOTAVAIL)
+                return
+            call = Call(inbound=inbound, media=self._media, bridge_id=next(self._bridges))
+            inbound.listener = call
+            tx.log.info("%s (%s) calls %s", channel.name, channel.callerid, exten)
+            target = await self._store.get_endpoint(exten)
+            if target is None:
+                inbound.reject(404, HangupCause.UNALLOCATED)
+                return
+            legs = await self._legs(call, channel, target, exten)
+            if not legs:
+                inbound.reject(480, HangupCause.SUBSCRIBER_ABSENT)
+                return
+            status = await call.dial(legs, timeout=None)
+            if status is DialStatus.ANSWER:
+                if await call.connect():
+                    await call.wait_for_hangup()
+            elif status is DialStatus.CANCEL:
+                inbound.reject(487, HangupCause.NORMAL_CLEARING)
+            else:
+                sip_status, cause = _FAILED_DIAL[status]
+                inbound.reject(sip_status, cause)
+        finally:
+            if call is not None:
+                await call.release()
+            else:
+                await self._media.release(stream.stream_id)
+            for leg in call.outbound if call is not None else ():
+                self.channels.pop(leg.channel.name, None)
+            self.channels.pop(channel.name, None)
+
+    async def _stream(self, endpoint: EndpointRecord, peer: Address) -> MediaStream:
+        stream_id = next(self._streams)
+        host, _ = self._stack.local_endpoint(peer.transport, peer.host)
+        port = await self._media.allocate(stream_id, host)
+        return MediaStream(stream_id=stream_id, host=host, port=port,
+                           codecs=_codecs(endpoint))
+
+    async def _legs(self, call: Call, caller: Channel, target: EndpointRecord,
+                    exten: str) -> list[OutboundLeg]:
+        contacts: list[ContactRecord] = []
+        now = time.time()
+        for aor_id in target.aors:
+            contacts.extend(c for c in await self._store.list_contacts(aor_id)
+                            if c.expiration_time > now)
+            aor = await self._store.get_aor(aor_id)
+            if aor is not None:
+                contacts.extend(
+                    ContactRecord(id=f"{aor_id}@@{uri}", aor=aor_id, uri=uri,
+                                  expiration_time=0)
+                    for uri in aor.contacts
+                )
+        legs = []
+        for contact in contacts:
+            destination = contact_destination(contact)
+            try:
+                uri = SipUri.parse(contact.uri)
+            except ParseError:
+                continue
+            if destination is None:
+                continue
+            try:
+                stream = await self._stream(target, destination)
+            except MediaPlaneError as exc:
+                log.warning("no media port for %s: %s", target.id, exc)
+                continue
+            uniqueid = self.ids.uniqueid()
+            channel = Channel(
+                name=self.ids.channel_name("PJSIP", target.id), uniqueid=uniqueid,
+                linkedid=caller.linkedid, endpoint=target.id, direction=Direction.OUTBOUND,
+                context=target.context, exten=exten, caller_num=caller.caller_num,
+                caller_name=caller.caller_name, connected_num=exten,
+            )
+            self.channels[channel.name] = channel
+            host, _ = self._stack.local_endpoint(destination.transport, destination.host)
+            caller_uri = SipUri(scheme="sip", user=caller.caller_num or "anonymous", host=host)
+            legs.append(OutboundLeg(
+                stack=self._stack, dialogs=self._dialogs, media=self._media,
+                channel=channel, stream=stream, target=uri, destination=destination,
+                caller=NameAddr(display_name=caller.caller_name or None, uri=caller_uri),
+                callee=NameAddr(uri=SipUri(scheme="sip", user=exten, host=uri.host,
+                                           port=uri.port)),
+                extra_headers=(), symmetric=target.rtp_symmetric, listener=call,
+                user_agent=self._user_agent,
+            ))
+        return legs
+
+
+class _Pending:
+    """Listener of an inbound leg before its call exists: nothing can happen yet."""
+
+    def leg_ringing(self, leg: OutboundLeg) -> None: ...
+
+    def leg_progress(self, leg: OutboundLeg) -> None: ...
+
+    def leg_answered(self, leg: OutboundLeg) -> None: ...
+
+    def leg_failed(self, leg: OutboundLeg, status: int, cause: HangupCause) -> None: ...
+
+    def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None: ...
+
+    def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None: ...
+
+
+def _codecs(endpoint: EndpointRecord) -> tuple[Codec, ...]:
+    return apply_allow_disallow(endpoint.disallow, endpoint.allow or ("ulaw", "alaw"))
+
+
+def _caller_identity(request: Request, endpoint: EndpointRecord) -> tuple[str, str]:
+    """Caller id: the endpoint's forced ``callerid`` (``"Name" <number>``) if set, else
+    the From header's user and display name."""
+    if endpoint.callerid:
+        name, bracket, number = endpoint.callerid.partition("<")
+        if not bracket:
+            return endpoint.callerid.strip(), ""
+        return number.rstrip("> "), name.strip().strip('"')
+    sender = request.from_
+    user = sender.uri.user if isinstance(sender.uri, SipUri) else None
+    return user or "", sender.display_name or ""
+
+
+_FAILED_DIAL: dict[DialStatus, tuple[int, HangupCause]] = {
+    DialStatus.BUSY: (486, HangupCause.USER_BUSY),
+    DialStatus.NOANSWER: (480, HangupCause.NO_ANSWER),
+    DialStatus.CONGESTION: (503, HangupCause.NORMAL_CIRCUIT_CONGESTION),
+    DialStatus.CHANUNAVAIL: (480, HangupCause.SUBSCRIBER_ABSENT),
+}
