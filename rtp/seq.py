@@ -93,6 +93,7 @@ class SequenceTracker:
         "_max_seq",
         "_probation",
         "_seen",
+        "_seen_mask",
         "_started",
         "duplicates",
         "max_dropout",
@@ -117,12 +118,13 @@ class SequenceTracker:
         self._max_seq = 0
         self._cycles = 0
         self._base = 0
-        # Beyond the RFC's "seq + 1 of the last jump" this is an impossible sequence number, so
-        # no packet matches it until a jump arms it.
+        # Out of the 16-bit range (as in A.1), so nothing matches until a jump arms it with the
+        # sequence number that would confirm that jump.
         self._bad_seq = _U16 + 1
         # Bit i set: extended sequence ``extended_max - i`` was counted. Covers the misorder
         # window, which is the only range where a packet can be old yet still counted.
         self._seen = 0
+        self._seen_mask = (1 << max_misorder) - 1
 
     @property
     def validated(self) -> bool:
@@ -183,7 +185,7 @@ class SequenceTracker:
             if seq < self._max_seq:
                 self._cycles += 1
             self._max_seq = seq
-            self._seen = ((self._seen << forward) | 1) & self._window_mask
+            self._seen = ((self._seen << forward) | 1) & self._seen_mask
             self.received += 1
             return SeqVerdict.NEW
         if forward <= _U16 - self.max_misorder:
@@ -200,10 +202,6 @@ class SequenceTracker:
         self._seen |= bit
         self.received += 1
         return SeqVerdict.OLD
-
-    @property
-    def _window_mask(self) -> int:
-        return (1 << (self.max_misorder + 1)) - 1
 
     def _restart(self, seq: int) -> None:
         self._base = seq

@@ -36,6 +36,7 @@ __all__ = [
     "make_error_response",
     "make_response",
     "parse_message",
+    "reason_phrase",
 ]
 
 
@@ -298,6 +299,8 @@ class _HeaderViews:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request(_HeaderViews):
+    """A SIP request; ``method`` stays a string so unknown methods can be answered."""
+
     method: str
     uri: Uri
     headers: Headers
@@ -332,6 +335,8 @@ class Request(_HeaderViews):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Response(_HeaderViews):
+    """A SIP response; ``status`` is 100..699 and ``reason`` may be empty."""
+
     status: int
     reason: str
     headers: Headers
@@ -433,25 +438,29 @@ def _parse(data: bytes, limits: Limits, stream: bool, progress: _Progress) -> Me
 
 
 def _read_headers(lines: list[str], limits: Limits, progress: _Progress) -> None:
-    pairs = progress.pairs
-    for line in lines:
-        if "\r" in line:
-            raise ParseError("bad header line")
-        if line[:1] in (" ", "\t"):
-            # RFC 3261 §7.3.1: a folded line continues the previous value and
-            # the fold is equivalent to a single space.
-            if not pairs:
+    entries: list[tuple[str, list[str]]] = []
+    try:
+        for line in lines:
+            if "\r" in line:
                 raise ParseError("bad header line")
-            name, value = pairs[-1]
-            pairs[-1] = (name, value + " " + line.strip(" \t"))
-            continue
-        name, colon, value = line.partition(":")
-        name = name.rstrip(" \t")
-        if not colon or not is_token(name):
-            raise ParseError("bad header line")
-        if len(pairs) >= limits.max_headers:
-            raise ParseError("too many headers")
-        pairs.append((name, value.strip(" \t")))
+            if line[:1] in (" ", "\t"):
+                # RFC 3261 §7.3.1: a folded line continues the previous value and
+                # the fold is equivalent to a single space.
+                if not entries:
+                    raise ParseError("bad header line")
+                entries[-1][1].append(line.strip(" \t"))
+                continue
+            name, colon, value = line.partition(":")
+            name = name.rstrip(" \t")
+            if not colon or not is_token(name):
+                raise ParseError("bad header line")
+            if len(entries) >= limits.max_headers:
+                raise ParseError("too many headers")
+            entries.append((name, [value.strip(" \t")]))
+    finally:
+        # Kept even on failure: the headers before a bad line may still let
+        # the caller answer with a 400.
+        progress.pairs = [(name, " ".join(parts)) for name, parts in entries]
 
 
 def _check_version(version: str, error: str) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import socket
 import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,7 +267,8 @@ class SipStack:
             self.layer.receive(message, source, self._loop.time())
         except ParseError as exc:
             log.warning("bad SIP message from %s: %s", source.without_flow(), exc)
-            answer = make_error_response(exc) if isinstance(message, Request) else None
+            answer = (make_error_response(exc, request=message)
+                      if isinstance(message, Request) else None)
             if answer is not None:
                 self.layer.send_stateless(answer, source)
         self._pump()

@@ -43,7 +43,7 @@ _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 # Printable ASCII minus the three characters that delimit a URI inside a
 # header (DQUOTE, "<", ">"); anything else (space, controls, non-ASCII) means
 # the text is not a URI at all.
-_URI_TEXT_RE = re.compile(r'[!#-;=?-~]+')
+_URI_TEXT_RE = re.compile(r"[!#-;=?-~]+")
 _HOSTNAME_RE = re.compile(r"[A-Za-z0-9\-_.]+")
 # gen-value = token / host / quoted-string; host adds ":" "[" "]" for IPv6.
 _PARAM_VALUE_RE = re.compile(r"[A-Za-z0-9\-.!%*_+`'~:\[\]]+")
@@ -482,6 +482,4 @@ class NameAddr(Parameterized):
 
 def parse_name_addr_list(text: str) -> list[NameAddr]:
     """Parse a comma-separated list; commas inside quotes or ``<...>`` do not split."""
-    return [
-        NameAddr.parse(piece) for piece in split_top_level(text, ",") if piece.strip(" \t")
-    ]
+    return [NameAddr.parse(piece) for piece in split_top_level(text, ",") if piece.strip(" \t")]

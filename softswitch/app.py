@@ -15,8 +15,10 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from sip.auth import DigestAlgorithm, DigestServer
+import uvloop
+
 from sip.address import Address
+from sip.auth import DigestAlgorithm, DigestServer
 from sip.message import Limits, Method, Request, Response
 from sip.stack import SipStack, StackConfig
 from sip.transaction import TimerConfig
@@ -72,13 +74,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 def run_server(config: Config) -> int:
     """Run until SIGTERM/SIGINT; return the process exit code."""
     configure_logging()
-    try:
-        import uvloop
-    except ImportError:
-        runner = asyncio.run
-    else:
-        runner = uvloop.run
-    return runner(serve(config))
+    return uvloop.run(serve(config))
 
 
 async def serve(config: Config) -> int:

@@ -98,11 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         return _dispatch(args, config)
-    except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE)
     except CommandError as exc:
         return _fail(str(exc), exc.code)
-    except (AsteriskConfError, StorageError) as exc:
+    except (ConfigError, AsteriskConfError, StorageError) as exc:
         return _fail(str(exc), EXIT_USAGE)
 
 

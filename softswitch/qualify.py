@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
+from typing import Any
 
 from sip.address import Address, TransportKind
 from sip.builders import build_request, new_call_id
 from sip.errors import SipError
+from sip.message import Request
 from sip.stack import SipStack, new_tag
 from sip.transport import TransportUnavailable
 from sip.uri import NameAddr, SipUri
@@ -48,14 +51,16 @@ class QualifyService:
         self._events = events
         self._user_agent = user_agent
         self._next_due: dict[str, float] = {}
-        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._inflight: dict[str, asyncio.Task[str]] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
 
     async def close(self) -> None:
-        tasks = [t for t in (self._task, *self._inflight.values()) if t is not None]
+        tasks: list[asyncio.Task[Any]] = [*self._inflight.values()]
+        if self._task is not None:
+            tasks.append(self._task)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -82,9 +87,12 @@ class QualifyService:
                 self._next_due[contact.id] = now + contact.qualify_frequency
                 task = asyncio.ensure_future(self.qualify(contact))
                 self._inflight[contact.id] = task
-                task.add_done_callback(lambda _t, cid=contact.id: self._inflight.pop(cid, None))
+                task.add_done_callback(functools.partial(self._finished, contact.id))
         for gone in set(self._next_due) - live:
             del self._next_due[gone]
+
+    def _finished(self, contact_id: str, _task: asyncio.Task[str]) -> None:
+        self._inflight.pop(contact_id, None)
 
     async def qualify(self, contact: ContactRecord) -> str:
         """Send one OPTIONS to *contact*; store and publish its status; return it."""
@@ -103,7 +111,7 @@ class QualifyService:
             else:
                 rtt_ms = (time.monotonic() - started) * 1000
                 status = "Reachable"
-                if getattr(contact, "qualify_2xx_only", False) and not 200 <= response.status < 300:
+                if contact.qualify_2xx_only and not 200 <= response.status < 300:
                     status = "Unreachable"
         if status != contact.status:
             log.info("contact %s of %s is now %s", contact.uri, contact.aor, status)
@@ -112,7 +120,7 @@ class QualifyService:
         await self._store.update_contact_status(contact.id, status, rtt_ms)
         return status
 
-    def _options_for(self, contact: ContactRecord, destination: Address):  # type: ignore[no-untyped-def]
+    def _options_for(self, contact: ContactRecord, destination: Address) -> Request:
         target = SipUri.parse(contact.uri)
         host, _ = self._stack.local_endpoint(destination.transport, destination.host)
         return build_request(

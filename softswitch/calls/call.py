@@ -15,6 +15,7 @@ import logging
 from softswitch.calls.legs import InboundLeg, OutboundLeg
 from softswitch.channel import HangupCause
 from softswitch.mediaplane.client import MediaPlane
+from softswitch.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,12 @@ class Call:
         self._ended = asyncio.Event()
         self._failures: list[HangupCause] = []
         self.dial_status: DialStatus | None = None
+        self.tasks = TaskSet("call")
         self.log = inbound.log
 
     # -- the dial ---------------------------------------------------------------------------
 
-    async def dial(self, legs: list[OutboundLeg], timeout: float | None) -> DialStatus:
+    async def dial(self, legs: list[OutboundLeg], ring_timeout: float | None) -> DialStatus:
         """Ring every leg at once; return when one answers, all fail, or the caller gives up."""
         self.outbound = legs
         for leg in legs:
@@ -67,7 +69,7 @@ class Call:
         cancelled = asyncio.ensure_future(self.inbound.tx.cancelled.wait())
         decided = asyncio.ensure_future(self._decided.wait())
         try:
-            done, _ = await asyncio.wait({cancelled, decided}, timeout=timeout,
+            done, _ = await asyncio.wait({cancelled, decided}, timeout=ring_timeout,
                                          return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in (cancelled, decided):
@@ -117,6 +119,7 @@ class Call:
         if self._bridged_with is not None:
             with contextlib.suppress(Exception):
                 await self._media.unbridge(self._bridge_id)
+        await self.tasks.wait()
         for leg in self.outbound:
             await leg.wait()
         for stream_id in {self.inbound.stream.stream_id,
@@ -142,7 +145,7 @@ class Call:
     def leg_progress(self, leg: OutboundLeg) -> None:
         if self.inbound.ended or self.winner is not None:
             return
-        asyncio.ensure_future(self._early_media(leg))
+        self.tasks.spawn(self._early_media(leg))
 
     async def _early_media(self, leg: OutboundLeg) -> None:
         await self._bridge(leg)
@@ -155,7 +158,7 @@ class Call:
             self.winner = leg
             self._decided.set()
         else:
-            asyncio.ensure_future(leg.hang_up(HangupCause.NORMAL_CLEARING))
+            self.tasks.spawn(leg.hang_up(HangupCause.NORMAL_CLEARING))
 
     def leg_failed(self, leg: OutboundLeg, status: int, cause: HangupCause) -> None:
         self._failures.append(cause)
@@ -165,7 +168,7 @@ class Call:
 
     def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None:
         if leg is self.inbound or leg is self.winner:
-            asyncio.ensure_future(self.hang_up(cause))
+            self.tasks.spawn(self.hang_up(cause))
 
     def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None:
         # Both legs terminate on our media plane, so hold stays local to the leg that asked.

@@ -11,13 +11,8 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from sip.address import Address
-from sip.builders import build_cancel, build_request
-from sip.dialog import Dialog, DialogError
-from sip.errors import SipError
-from sip.message import Method, Request, Response
 from sip.offer_answer import (
     Codec,
     NegotiatedAudio,
@@ -29,6 +24,12 @@ from sip.offer_answer import (
     parse_answer,
 )
 from sip.sdp import SdpParseError, SessionDescription, parse_sdp
+
+from sip.address import Address
+from sip.builders import build_cancel, build_request
+from sip.dialog import Dialog, DialogError
+from sip.errors import SipError
+from sip.message import Method, Request, Response
 from sip.stack import RequestTimeout, ServerTransaction, SipStack, call_logger, new_tag
 from sip.transport import TransportUnavailable
 from sip.uri import NameAddr, SipUri
@@ -40,11 +41,15 @@ from softswitch.channel import (
     cause_from_sip,
     sip_from_cause,
 )
-from softswitch.mediaplane.client import MediaPlane
+from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
+from softswitch.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
 SDP = ("Content-Type", "application/sdp")
+
+_MEDIA_CODECS: dict[str, Literal["PCMU", "PCMA"]] = {"PCMU": "PCMU", "PCMA": "PCMA"}
+"""What the media plane carries, by SDP encoding name."""
 
 
 class LegListener(Protocol):
@@ -76,11 +81,14 @@ class MediaStream:
         chosen = self.negotiated
         if chosen is None:
             return
+        codec = _MEDIA_CODECS.get(chosen.codec.name)
+        if codec is None:
+            raise MediaPlaneError(f"the media plane cannot carry {chosen.codec.name}")
         await media.configure(
             self.stream_id,
             remote_host=chosen.remote_address,
             remote_port=chosen.remote_port,
-            codec=chosen.codec.name,
+            codec=codec,
             payload_type=chosen.payload_type,
             dtmf_payload_type=chosen.dtmf_payload_type,
             ptime_ms=chosen.ptime or 20,
@@ -281,6 +289,7 @@ class OutboundLeg:
         self.ended = False
         self.final_status: int | None = None
         self._task: asyncio.Task[None] | None = None
+        self._tasks = TaskSet("outbound leg")
         self.log = call_logger(log, "-")
 
     def start(self) -> None:
@@ -290,6 +299,7 @@ class OutboundLeg:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._tasks.wait()
 
     async def _run(self) -> None:
         kind = self.destination.transport
@@ -354,7 +364,7 @@ class OutboundLeg:
         except OfferAnswerError as exc:
             self.log.warning("unusable early media SDP: %s", exc)
             return False
-        asyncio.ensure_future(self.stream.apply(self._media, symmetric=self._symmetric))
+        self._tasks.spawn(self.stream.apply(self._media, symmetric=self._symmetric))
         return True
 
     async def _on_success(self, response: Response, contact: NameAddr) -> None:
@@ -404,7 +414,7 @@ class OutboundLeg:
     def _send_cancel(self) -> None:
         assert self.invite is not None
         cancel = build_cancel(self.invite)
-        asyncio.ensure_future(self._cancel_exchange(cancel))
+        self._tasks.spawn(self._cancel_exchange(cancel))
 
     async def _cancel_exchange(self, cancel: Request) -> None:
         with contextlib.suppress(SipError, TransportUnavailable):

@@ -10,11 +10,12 @@ import itertools
 import logging
 import time
 
+from sip.offer_answer import Codec, apply_allow_disallow
+from sip.sdp import SdpParseError, SessionDescription
+
 from sip.address import Address
 from sip.errors import ParseError
 from sip.message import Request
-from sip.offer_answer import Codec, apply_allow_disallow
-from sip.sdp import SdpParseError, SessionDescription
 from sip.stack import ServerTransaction, SipStack
 from sip.uri import NameAddr, SipUri
 from softswitch.authenticator import Authenticator
@@ -119,7 +120,7 @@ class CallService:
             if not legs:
                 inbound.reject(480, HangupCause.SUBSCRIBER_ABSENT)
                 return
-            status = await call.dial(legs, timeout=None)
+            status = await call.dial(legs, ring_timeout=None)
             if status is DialStatus.ANSWER:
                 if await call.connect():
                     await call.wait_for_hangup()
@@ -211,7 +212,10 @@ class _Pending:
 
 
 def _codecs(endpoint: EndpointRecord) -> tuple[Codec, ...]:
-    return apply_allow_disallow(endpoint.disallow, endpoint.allow or ("ulaw", "alaw"))
+    allowed = apply_allow_disallow(endpoint.disallow, endpoint.allow or ("ulaw", "alaw"))
+    # Only what the media plane can relay, transcode, play and record.
+    usable = tuple(c for c in allowed if c.name in ("PCMU", "PCMA"))
+    return usable or apply_allow_disallow(("all",), ("ulaw", "alaw"))
 
 
 def _caller_identity(request: Request, endpoint: EndpointRecord) -> tuple[str, str]:

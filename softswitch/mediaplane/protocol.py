@@ -30,6 +30,8 @@ Codec = Literal["PCMU", "PCMA"]
 Direction = Literal["sendrecv", "sendonly", "recvonly", "inactive"]
 """The direction in the SDP *we* sent to this peer: ``recvonly`` means we stop sending to it."""
 Tone = Literal["ringback", "beep", "busy", "congestion"]
+RecordingPaths = tuple[str | None, str | None, str | None, str | None]
+"""Mixed, rx, tx and stereo, in that order; ``None`` where that file is not wanted."""
 RecordingReason = Literal["stopped", "dtmf", "silence", "maxduration", "hangup", "error"]
 
 CODECS: frozenset[str] = frozenset(get_args(Codec))
@@ -224,7 +226,7 @@ class Record(_Message):
         _check(self.silence_s is None or self.silence_s > 0, "silence_s must be > 0")
 
     @property
-    def paths(self) -> tuple[str | None, str | None, str | None, str | None]:
+    def paths(self) -> RecordingPaths:
         return self.path_mixed, self.path_rx, self.path_tx, self.path_stereo
 
 

@@ -41,8 +41,12 @@ class Database:
     async def open(cls, url: str) -> Database:
         """Connect to *url*, creating an SQLite file's folder, and migrate it to the head."""
         parsed = _async_url(url)
+        shown = parsed.render_as_string(hide_password=True)
         if parsed.get_backend_name() == "sqlite":
-            _make_sqlite_folder(parsed)
+            try:
+                _make_sqlite_folder(parsed)
+            except OSError as exc:
+                raise StorageError(f"cannot open database {shown}: {exc}") from exc
         engine = create_async_engine(parsed)
         if parsed.get_backend_name() == "sqlite":
             _configure_sqlite(engine)
@@ -50,13 +54,10 @@ class Database:
         try:
             async with database._write_engine.begin() as conn:
                 await conn.run_sync(_migrate)
-        except (SQLAlchemyError, OSError) as exc:
+        except BaseException as exc:
             await engine.dispose()
-            raise StorageError(
-                f"cannot open database {parsed.render_as_string(hide_password=True)}: {exc}"
-            ) from exc
-        except BaseException:
-            await engine.dispose()
+            if isinstance(exc, SQLAlchemyError):
+                raise StorageError(f"cannot open database {shown}: {exc}") from exc
             raise
         return database
 
@@ -83,8 +84,9 @@ def _async_url(url: str) -> URL:
     backend = parsed.get_backend_name()
     if backend not in _ASYNC_DRIVERS:
         raise StorageError(f"unsupported database {backend!r}: use sqlite or postgresql")
-    if parsed.get_driver_name() in ("pysqlite", "psycopg2"):
-        # The sync drivers' URLs are what people write; the async engine needs its driver.
+    if "+" not in parsed.drivername:
+        # A bare ``sqlite://`` or ``postgresql://`` means the backend's default driver,
+        # which is a blocking one; the async engine needs the async driver.
         parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
     return parsed
 
@@ -120,8 +122,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 def _migrate(connection: Connection) -> None:
-    before = migrate.current_revision(connection)
-    migrate.upgrade(connection)
-    after = migrate.current_revision(connection)
-    if before != after:
-        log.info("database schema migrated from %s to %s", before or "empty", after)
+    ran = migrate.upgrade_if_needed(connection)
+    if ran is not None:
+        log.info("database schema migrated from %s to %s", ran[0] or "empty", ran[1])

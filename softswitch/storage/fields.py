@@ -151,9 +151,14 @@ class FieldSpec:
     def from_column(self, value: object) -> object:
         """Decode a column value; NULL means the default, as in Asterisk realtime."""
         if value is None:
-            return None if self.required else self.default
+            if self.required:
+                raise ValueError("missing")
+            return self.default
         if isinstance(value, str):
             return self.from_text(value)
+        if self.kind is FieldKind.BOOL and isinstance(value, int):
+            # A site's own schema may hold flags as BOOLEAN or 0/1 integers.
+            return bool(value)
         if self.kind in (FieldKind.INT, FieldKind.OPTIONAL_INT):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"expected an integer, got {value!r}")
@@ -246,8 +251,6 @@ def record_values_from_row(cls: type, row: Mapping[Any, Any]) -> tuple[dict[str,
             problem = spec.problem(value)
         except ValueError as exc:
             problem = str(exc)
-        if problem is None and value is None and spec.required:
-            problem = "missing"
         if problem is not None:
             if spec.required:
                 raise ValueError(f"column {spec.option}: {problem}")

@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,12 @@ def specificity(
     return rule.network.prefixlen, port_score
 
 
+async def system_lookup(hostname: str) -> list[str]:
+    """The host's addresses from the system resolver, without blocking the event loop."""
+    infos = await asyncio.get_running_loop().getaddrinfo(hostname, None, type=socket.SOCK_DGRAM)
+    return [str(info[4][0]) for info in infos]
+
+
 @dataclass(slots=True)
 class _Cached:
     expires: float
@@ -126,7 +132,9 @@ class HostResolver:
         failure_ttl_s: float = 30.0,
         max_entries: int = 256,
         clock: Callable[[], float] = time.monotonic,
+        lookup: Callable[[str], Awaitable[Iterable[str]]] | None = None,
     ) -> None:
+        self._lookup = lookup or system_lookup
         self._ttl = ttl_s
         self._failure_ttl = failure_ttl_s
         self._max = max_entries
@@ -138,15 +146,14 @@ class HostResolver:
         cached = self._cache.get(hostname)
         if cached is not None and cached.expires > now:
             return cached.addresses
-        loop = asyncio.get_running_loop()
         try:
-            infos = await loop.getaddrinfo(hostname, None, type=socket.SOCK_DGRAM)
+            answers = await self._lookup(hostname)
         except OSError as exc:
             log.warning("identify host %s does not resolve: %s", hostname, exc)
             addresses: frozenset[IPAddress] = frozenset()
             ttl = self._failure_ttl
         else:
-            found = (parse_address(str(info[4][0])) for info in infos)
+            found = (parse_address(answer) for answer in answers)
             addresses = frozenset(a for a in found if a is not None)
             ttl = self._ttl
         if len(self._cache) >= self._max and hostname not in self._cache:

@@ -145,6 +145,7 @@ class Store:
         try:
             async with self._write_engine.begin() as conn:
                 yield conn
+        # sqlite3 refuses integers wider than 64 bits itself, before SQLAlchemy wraps errors.
         except (SQLAlchemyError, OverflowError) as exc:
             raise StorageError(f"{what}: {exc}") from exc
 
@@ -206,17 +207,12 @@ class Store:
         """The endpoint whose inbound auth has this digest username (or id, lacking one)."""
         auths = AUTHS.table
         endpoints = ENDPOINTS.table
-        matching_auth = (
-            select(auths.c.id)
-            .where(
-                (auths.c.username == username)
-                | (auths.c.username.is_(None) & (auths.c.id == username))
-            )
-            .scalar_subquery()
+        matching_auths = select(auths.c.id).where(
+            (auths.c.username == username) | (auths.c.username.is_(None) & (auths.c.id == username))
         )
         statement = (
             ENDPOINTS.select()
-            .where(endpoints.c.auth == matching_auth)
+            .where(endpoints.c.auth.in_(matching_auths))
             .order_by(endpoints.c.id)
             .limit(1)
         )

@@ -148,7 +148,7 @@ def test_bad_content_length_is_fatal(value: bytes) -> None:
 
 def test_two_content_lengths_are_fatal() -> None:
     doubled = FIRST.replace(b"Content-Length: 5\r\n", b"Content-Length: 5\r\nl: 5\r\n")
-    with pytest.raises(ParseError, match="^bad Content-Length$"):
+    with pytest.raises(ParseError, match=r"^bad Content-Length$"):
         StreamFramer().feed(doubled)
 
 

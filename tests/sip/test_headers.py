@@ -97,7 +97,9 @@ def test_split_drops_empty_elements() -> None:
 
 
 def test_split_never_cuts_credentials_or_challenges() -> None:
-    challenge = 'Digest realm="atlanta.example.com", qop="auth,auth-int", nonce="ea9c8e88", algorithm=MD5'
+    challenge = (
+        'Digest realm="atlanta.example.com", qop="auth,auth-int", nonce="ea9c8e88", algorithm=MD5'
+    )
     assert split_header_values(challenge) == [challenge]
     assert split_header_values("NoOneKnowsThisScheme opaque-data=here, more=1") == [
         "NoOneKnowsThisScheme opaque-data=here, more=1"
@@ -150,7 +152,10 @@ def test_get_all_splits_list_headers_but_not_challenges() -> None:
         "SIP/2.0/TCP c;branch=z9hG4bK3",
     ]
     assert headers.get_all("Supported") == ["100rel", "timer", "path"]
-    assert headers.get_all("WWW-Authenticate") == ['Digest realm="r", nonce="n"', 'Digest realm="s", nonce="m"']
+    assert headers.get_all("WWW-Authenticate") == [
+        'Digest realm="r", nonce="n"',
+        'Digest realm="s", nonce="m"',
+    ]
     assert headers.get_all("Route") == []
 
 
@@ -172,7 +177,11 @@ def test_with_added_and_with_prepended_leave_the_original_untouched() -> None:
     headers = Headers([("To", "<sip:a@b>")])
     added = headers.with_added("m", "<sip:c@d>")
     prepended = added.with_prepended("Via", "SIP/2.0/UDP x")
-    assert list(prepended) == [("Via", "SIP/2.0/UDP x"), ("To", "<sip:a@b>"), ("Contact", "<sip:c@d>")]
+    assert list(prepended) == [
+        ("Via", "SIP/2.0/UDP x"),
+        ("To", "<sip:a@b>"),
+        ("Contact", "<sip:c@d>"),
+    ]
     assert list(headers) == [("To", "<sip:a@b>")]
 
 
@@ -185,7 +194,13 @@ def test_with_set_replaces_all_occurrences_at_the_first_position() -> None:
 def test_with_replaced_all_inserts_every_value_where_the_first_was() -> None:
     headers = Headers([("X-A", "1"), ("Via", "v1"), ("X-B", "2"), ("Via", "v2")])
     replaced = headers.with_replaced_all("Via", ["n1", "n2", "n3"])
-    assert list(replaced) == [("X-A", "1"), ("Via", "n1"), ("Via", "n2"), ("Via", "n3"), ("X-B", "2")]
+    assert list(replaced) == [
+        ("X-A", "1"),
+        ("Via", "n1"),
+        ("Via", "n2"),
+        ("Via", "n3"),
+        ("X-B", "2"),
+    ]
     assert list(headers.with_replaced_all("Via", [])) == [("X-A", "1"), ("X-B", "2")]
     assert list(headers.with_replaced_all("Route", ["<sip:r>"]))[-1] == ("Route", "<sip:r>")
 
@@ -223,7 +238,10 @@ def test_headers_reject_invalid_names_and_line_breaks(name: str, value: str) -> 
 
 
 def test_via_with_all_common_params() -> None:
-    via = Via.parse("SIP/2.0/udp 192.0.2.1:5060;branch=z9hG4bK776asdhds;received=198.51.100.7;rport=5061;maddr=239.1.1.1")
+    via = Via.parse(
+        "SIP/2.0/udp 192.0.2.1:5060;branch=z9hG4bK776asdhds"
+        ";received=198.51.100.7;rport=5061;maddr=239.1.1.1"
+    )
     assert via.transport == "UDP"
     assert via.host == "192.0.2.1"
     assert via.port == 5060
@@ -233,7 +251,8 @@ def test_via_with_all_common_params() -> None:
     assert via.rport == 5061
     assert via.maddr == "239.1.1.1"
     assert str(via) == (
-        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;received=198.51.100.7;rport=5061;maddr=239.1.1.1"
+        "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds"
+        ";received=198.51.100.7;rport=5061;maddr=239.1.1.1"
     )
 
 
@@ -244,7 +263,10 @@ def test_via_rport_flag_has_no_value() -> None:
     assert via.port is None
     filled = via.with_param("rport", "40000").with_param("received", "203.0.113.9")
     assert filled.rport == 40000
-    assert str(filled) == "SIP/2.0/TCP client.example.com;branch=z9hG4bK1;rport=40000;received=203.0.113.9"
+    assert (
+        str(filled)
+        == "SIP/2.0/TCP client.example.com;branch=z9hG4bK1;rport=40000;received=203.0.113.9"
+    )
     assert not Via.parse("SIP/2.0/UDP h").has_rport
 
 

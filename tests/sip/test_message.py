@@ -168,7 +168,9 @@ def test_reparsing_serialised_output_gives_equal_messages() -> None:
 
 
 def test_to_bytes_writes_one_correct_content_length() -> None:
-    request = parse_message(build(body=b"hello", extra=[("Content-Type", "text/plain")], content_length="5"))
+    request = parse_message(
+        build(body=b"hello", extra=[("Content-Type", "text/plain")], content_length="5")
+    )
     changed = request.replace(body=b"hello, world")
     data = changed.to_bytes()
     assert data.count(b"Content-Length") == 1
@@ -280,7 +282,7 @@ def test_bad_request_lines(start_line: bytes) -> None:
     [
         ("<sip:bob@example.com>", "bad Request-URI: bad URI scheme"),
         ("sip:bob@example.com?Subject=hi", "bad Request-URI: headers are not allowed"),
-        ("sip:bob@exa\"mple.com", "bad Request-URI: bad URI character"),
+        ('sip:bob@exa"mple.com', "bad Request-URI: bad URI character"),
         ("sip:", "bad Request-URI: bad URI character"),
     ],
 )
@@ -337,7 +339,9 @@ def test_each_missing_mandatory_header_is_named(missing: str) -> None:
 
 @pytest.mark.parametrize("missing", ["Via", "From", "To", "Call-ID", "CSeq"])
 def test_each_missing_mandatory_header_is_named_in_responses(missing: str) -> None:
-    lines = [line for line in GOLDEN_OK.split(b"\r\n") if not line.startswith(missing.encode() + b":")]
+    lines = [
+        line for line in GOLDEN_OK.split(b"\r\n") if not line.startswith(missing.encode() + b":")
+    ]
     with pytest.raises(ParseError) as caught:
         parse_message(b"\r\n".join(lines))
     assert str(caught.value) == f"missing mandatory header: {missing}"
@@ -383,7 +387,10 @@ def test_malformed_mandatory_headers(name: str, value: str, message: str) -> Non
     [
         (("Contact", "<sip:a@b>;;"), "bad Contact header: empty parameter"),
         (("Contact", "*, <sip:a@b>"), "bad Contact header: '*' mixed with addresses"),
-        (("Contact", "sip:a@b?x=1"), "bad Contact header: URI with headers must be in angle brackets"),
+        (
+            ("Contact", "sip:a@b?x=1"),
+            "bad Contact header: URI with headers must be in angle brackets",
+        ),
         (("Route", "<sip:p1;lr>, garbage<"), "bad Route header: missing '>'"),
         (("Record-Route", "<sip:p1;lr"), "bad Record-Route header: missing '>'"),
         (("Expires", "-1"), "bad Expires"),
@@ -391,13 +398,18 @@ def test_malformed_mandatory_headers(name: str, value: str, message: str) -> Non
         (("Expires", "Thu, 01 Dec 1994 16:00:00 GMT"), "bad Expires"),
     ],
 )
-def test_malformed_structural_headers_are_rejected_eagerly(extra: tuple[str, str], message: str) -> None:
+def test_malformed_structural_headers_are_rejected_eagerly(
+    extra: tuple[str, str], message: str
+) -> None:
     with pytest.raises(ParseError) as caught:
         parse_message(build(extra=[extra]))
     assert str(caught.value) == message
 
 
-@pytest.mark.parametrize("name", ["From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires"])
+@pytest.mark.parametrize(
+    "name",
+    ["From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires"],
+)
 def test_duplicated_single_valued_headers_are_rejected(name: str) -> None:
     values = {
         "From": "<sip:x@example.com>;tag=2",
@@ -430,7 +442,7 @@ def test_bad_header_lines(line: bytes) -> None:
 
 def test_continuation_before_any_header_is_rejected() -> None:
     data = build().replace(b"SIP/2.0\r\n", b"SIP/2.0\r\n continued\r\n", 1)
-    with pytest.raises(ParseError, match="^bad header line$"):
+    with pytest.raises(ParseError, match=r"^bad header line$"):
         parse_message(data)
 
 
@@ -459,7 +471,9 @@ def test_datagram_with_smaller_content_length_is_truncated() -> None:
     assert parse_message(build(body=b"abcdef", content_length="3")).body == b"abc"
 
 
-@pytest.mark.parametrize("value", ["7", "abc", "-5", "", "5 5", "1e3", "\u0665", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "value", ["7", "abc", "-5", "", "5 5", "1e3", "\u0665", "99999999999999999999999"]
+)
 def test_bad_content_length_values(value: str) -> None:
     with pytest.raises(ParseError) as caught:
         parse_message(build(body=b"abcdef", content_length=value))
@@ -525,7 +539,7 @@ def test_header_count_limit_is_inclusive() -> None:
     extra = [(f"X-H{n}", str(n)) for n in range(250)]
     data = build(extra=extra)
     assert len(parse_message(data).headers) == 256
-    with pytest.raises(ParseError, match="^too many headers$"):
+    with pytest.raises(ParseError, match=r"^too many headers$"):
         parse_message(data, limits=Limits(max_headers=255))
 
 
@@ -538,7 +552,7 @@ def test_long_line_limit() -> None:
 
 
 def test_start_line_counts_against_line_limit() -> None:
-    with pytest.raises(ParseError, match="^header line too long$"):
+    with pytest.raises(ParseError, match=r"^header line too long$"):
         parse_message(build(uri="sip:" + "u" * 9000 + "@example.com"))
 
 
@@ -577,11 +591,11 @@ def test_request_and_response_validate_on_construction() -> None:
 
 def test_properties_of_constructed_messages_parse_lazily() -> None:
     request = Request(method="OPTIONS", uri=SipUri.parse("sip:x"), headers=Headers([("CSeq", "x")]))
-    with pytest.raises(ParseError, match="^missing mandatory header: Call-ID$"):
+    with pytest.raises(ParseError, match=r"^missing mandatory header: Call-ID$"):
         _ = request.call_id
-    with pytest.raises(ParseError, match="^bad CSeq header"):
+    with pytest.raises(ParseError, match=r"^bad CSeq header"):
         _ = request.cseq
-    with pytest.raises(ParseError, match="^missing mandatory header: Via$"):
+    with pytest.raises(ParseError, match=r"^missing mandatory header: Via$"):
         _ = request.top_via
     assert request.vias == []
     assert request.contacts == []
@@ -611,7 +625,11 @@ def test_routes_and_record_routes_keep_order() -> None:
         )
     )
     assert isinstance(request, Request)
-    assert [r.uri.host for r in request.routes] == ["p1.example.com", "p2.example.com", "p3.example.com"]  # type: ignore[union-attr]
+    assert [r.uri.host_port for r in request.routes if isinstance(r.uri, SipUri)] == [
+        "p1.example.com",
+        "p2.example.com",
+        "p3.example.com",
+    ]
     assert [str(r) for r in request.record_routes] == ["<sip:rr.example.com;lr>"]
 
 
@@ -628,17 +646,36 @@ def test_replace_and_with_headers_return_new_values() -> None:
 
 def test_method_enum_compares_with_strings() -> None:
     assert Method.INVITE == "INVITE"
-    assert {m.value for m in Method} >= {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "PRACK", "UPDATE", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH"}
+    assert {m.value for m in Method} >= {
+        "INVITE",
+        "ACK",
+        "BYE",
+        "CANCEL",
+        "REGISTER",
+        "OPTIONS",
+        "INFO",
+        "PRACK",
+        "UPDATE",
+        "SUBSCRIBE",
+        "NOTIFY",
+        "REFER",
+        "MESSAGE",
+        "PUBLISH",
+    }
 
 
 # -- make_response ------------------------------------------------------------------------
 
 
+PROXY_VIAS = (
+    "SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp1, SIP/2.0/UDP edge.example.com;branch=z9hG4bKe1"
+)
+
+
 def _invite_with_two_vias() -> Request:
     data = GOLDEN_INVITE.replace(
         b"Max-Forwards: 70\r\n",
-        b"Via: SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp1, SIP/2.0/UDP edge.example.com;branch=z9hG4bKe1\r\n"
-        b"Max-Forwards: 70\r\nTimestamp: 54.2 0.1\r\n",
+        b"Via: " + PROXY_VIAS.encode() + b"\r\nMax-Forwards: 70\r\nTimestamp: 54.2 0.1\r\n",
     )
     request = parse_message(data)
     assert isinstance(request, Request)
@@ -647,18 +684,27 @@ def _invite_with_two_vias() -> Request:
 
 def test_make_response_copies_dialog_headers_and_adds_the_to_tag() -> None:
     request = _invite_with_two_vias()
-    response = make_response(request, 180, to_tag="bob-tag", headers=[("Contact", "<sip:bob@192.0.2.4>")])
+    response = make_response(
+        request, 180, to_tag="bob-tag", headers=[("Contact", "<sip:bob@192.0.2.4>")]
+    )
     assert response.reason == "Ringing"
     assert list(response.headers) == [
         ("Via", "SIP/2.0/UDP 192.0.2.101:5060;branch=z9hG4bK74bf9;rport"),
-        ("Via", "SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp1, SIP/2.0/UDP edge.example.com;branch=z9hG4bKe1"),
+        (
+            "Via",
+            PROXY_VIAS,
+        ),
         ("From", '"Alice" <sip:alice@atlanta.example.com>;tag=9fxced76sl'),
         ("To", "<sip:bob@biloxi.example.com>;tag=bob-tag"),
         ("Call-ID", "3848276298220188511@atlanta.example.com"),
         ("CSeq", "1 INVITE"),
         ("Contact", "<sip:bob@192.0.2.4>"),
     ]
-    assert [via.host for via in response.vias] == ["192.0.2.101", "proxy.example.com", "edge.example.com"]
+    assert [via.host for via in response.vias] == [
+        "192.0.2.101",
+        "proxy.example.com",
+        "edge.example.com",
+    ]
     assert response.to.tag == "bob-tag"
     assert response.body == b""
 
@@ -672,20 +718,30 @@ def test_make_response_100_echoes_timestamp_and_never_tags() -> None:
 
 
 def test_make_response_keeps_an_existing_to_tag() -> None:
-    request = parse_message(build(headers=[
-        ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"),
-        ("From", "<sip:a@b>;tag=1"),
-        ("To", "<sip:c@d>;tag=existing"),
-        ("Call-ID", "c"),
-        ("CSeq", "2 BYE"),
-    ], method="BYE"))
+    request = parse_message(
+        build(
+            headers=[
+                ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"),
+                ("From", "<sip:a@b>;tag=1"),
+                ("To", "<sip:c@d>;tag=existing"),
+                ("Call-ID", "c"),
+                ("CSeq", "2 BYE"),
+            ],
+            method="BYE",
+        )
+    )
     assert isinstance(request, Request)
     assert make_response(request, 200, to_tag="new").to.tag == "existing"
 
 
 def test_make_response_reason_body_and_serialisation() -> None:
     response = make_response(
-        _invite_with_two_vias(), 488, "Not Here", to_tag="x", body=b"v=0\r\n", headers=[("Content-Type", "application/sdp")]
+        _invite_with_two_vias(),
+        488,
+        "Not Here",
+        to_tag="x",
+        body=b"v=0\r\n",
+        headers=[("Content-Type", "application/sdp")],
     )
     assert response.reason == "Not Here"
     reparsed = parse_message(response.to_bytes())
@@ -696,7 +752,66 @@ def test_make_response_reason_body_and_serialisation() -> None:
         make_response(_invite_with_two_vias(), 200, to_tag="bad tag")
 
 
-@pytest.mark.parametrize("status", [100, 180, 181, 182, 183, 200, 202, 204, 300, 301, 302, 305, 380, 400, 401, 402, 403, 404, 405, 406, 407, 408, 410, 413, 414, 415, 416, 420, 421, 422, 423, 480, 481, 482, 483, 484, 485, 486, 487, 488, 489, 491, 493, 494, 500, 501, 502, 503, 504, 505, 513, 600, 603, 604, 606])
+@pytest.mark.parametrize(
+    "status",
+    [
+        100,
+        180,
+        181,
+        182,
+        183,
+        200,
+        202,
+        204,
+        300,
+        301,
+        302,
+        305,
+        380,
+        400,
+        401,
+        402,
+        403,
+        404,
+        405,
+        406,
+        407,
+        408,
+        410,
+        413,
+        414,
+        415,
+        416,
+        420,
+        421,
+        422,
+        423,
+        480,
+        481,
+        482,
+        483,
+        484,
+        485,
+        486,
+        487,
+        488,
+        489,
+        491,
+        493,
+        494,
+        500,
+        501,
+        502,
+        503,
+        504,
+        505,
+        513,
+        600,
+        603,
+        604,
+        606,
+    ],
+)
 def test_reason_phrase_table_covers_rfc_3261_and_common_extensions(status: int) -> None:
     assert REASON_PHRASES[status]
 
@@ -740,7 +855,9 @@ def test_error_response_to_request_missing_call_id_still_echoes_cseq() -> None:
 
 def test_error_response_skips_malformed_echo_headers() -> None:
     with pytest.raises(ParseError) as caught:
-        parse_message(build().replace(b"To: <sip:bob@example.com>", b'To: "open <sip:bob@example.com>'))
+        parse_message(
+            build().replace(b"To: <sip:bob@example.com>", b'To: "open <sip:bob@example.com>')
+        )
     response = make_error_response(caught.value)
     assert response is not None
     assert "To" not in response.headers
@@ -750,7 +867,10 @@ def test_error_response_skips_malformed_echo_headers() -> None:
 def test_no_error_response_without_a_routable_via() -> None:
     for data in (
         build(drop=("Via",)),
-        build().replace(b"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtest1", b"Via: SIP/2.0/UDP 192.0.2.15;;,;,,"),
+        build().replace(
+            b"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtest1",
+            b"Via: SIP/2.0/UDP 192.0.2.15;;,;,,",
+        ),
     ):
         with pytest.raises(ParseError) as caught:
             parse_message(data)

@@ -22,10 +22,13 @@ CORPUS = sorted(path.read_bytes() for path in TORTURE.glob("*.sip"))
 VALID_CORPUS = sorted(path.read_bytes() for path in TORTURE.glob("*.valid.sip"))
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DEFAULT_LIMITS = Limits()
 SLOW = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def parse_or_reject(data: bytes, *, stream: bool = False, limits: Limits = Limits()) -> Message | None:
+def parse_or_reject(
+    data: bytes, *, stream: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> Message | None:
     """Parse; on failure check the error is a ParseError that can be answered safely."""
     try:
         return parse_message(data, stream=stream, limits=limits)
@@ -80,7 +83,23 @@ def mutated(draw: st.DrawFn) -> bytes:
             del data[position:]
         elif kind == "insert":
             data[position:position] = draw(
-                st.sampled_from([b"\r\n", b" ", b"\t", b";", b",", b":", b'"', b"<", b">", b"\x00", b"\xff", b"%", b"\\"])
+                st.sampled_from(
+                    [
+                        b"\r\n",
+                        b" ",
+                        b"\t",
+                        b";",
+                        b",",
+                        b":",
+                        b'"',
+                        b"<",
+                        b">",
+                        b"\x00",
+                        b"\xff",
+                        b"%",
+                        b"\\",
+                    ]
+                )
                 | st.binary(min_size=1, max_size=8)
             )
         elif kind == "delete":
@@ -104,18 +123,75 @@ def test_mutated_torture_messages_raise_only_parse_error(data: bytes) -> None:
 
 _NAMES = st.sampled_from(
     [
-        "Via", "v", "From", "f", "To", "t", "Call-ID", "i", "CSeq", "Contact", "m", "Route",
-        "Record-Route", "Max-Forwards", "Expires", "Content-Length", "l", "Content-Type",
-        "Authorization", "WWW-Authenticate", "Supported", "Require", "Allow", "Subject",
-        "X-Anything", "Timestamp",
+        "Via",
+        "v",
+        "From",
+        "f",
+        "To",
+        "t",
+        "Call-ID",
+        "i",
+        "CSeq",
+        "Contact",
+        "m",
+        "Route",
+        "Record-Route",
+        "Max-Forwards",
+        "Expires",
+        "Content-Length",
+        "l",
+        "Content-Type",
+        "Authorization",
+        "WWW-Authenticate",
+        "Supported",
+        "Require",
+        "Allow",
+        "Subject",
+        "X-Anything",
+        "Timestamp",
     ]
 )
 _PIECES = st.sampled_from(
     [
-        "sip:", "sips:", "tel:", "alice", "@", "example.com", "[2001:db8::1]", ":5060", ";", "tag=",
-        "branch=z9hG4bK", "lr", "=", ",", " ", "\t", '"', "\\", "<", ">", "*", "?", "&", "%41",
-        "SIP/2.0/UDP", "SIP/7.0/TCP", "/", "1", "0", "4294967296", "INVITE", "OPTIONS", "Digest",
-        "realm=\"x\"", "rport", "received=", "\u00e9", "\x00", "\udcff",
+        "sip:",
+        "sips:",
+        "tel:",
+        "alice",
+        "@",
+        "example.com",
+        "[2001:db8::1]",
+        ":5060",
+        ";",
+        "tag=",
+        "branch=z9hG4bK",
+        "lr",
+        "=",
+        ",",
+        " ",
+        "\t",
+        '"',
+        "\\",
+        "<",
+        ">",
+        "*",
+        "?",
+        "&",
+        "%41",
+        "SIP/2.0/UDP",
+        "SIP/7.0/TCP",
+        "/",
+        "1",
+        "0",
+        "4294967296",
+        "INVITE",
+        "OPTIONS",
+        "Digest",
+        'realm="x"',
+        "rport",
+        "received=",
+        "\u00e9",
+        "\x00",
+        "\udcff",
     ]
 )
 _VALUES = st.lists(_PIECES, max_size=12).map("".join)
@@ -124,7 +200,10 @@ _VALUES = st.lists(_PIECES, max_size=12).map("".join)
 @st.composite
 def header_soups(draw: st.DrawFn) -> bytes:
     if draw(st.booleans()):
-        start = draw(st.sampled_from(["INVITE", "OPTIONS", "ACK", "REGISTER", "X"])) + " sip:bob@example.com SIP/2.0"
+        start = (
+            draw(st.sampled_from(["INVITE", "OPTIONS", "ACK", "REGISTER", "X"]))
+            + " sip:bob@example.com SIP/2.0"
+        )
     else:
         start = f"SIP/2.0 {draw(st.integers(100, 699))} Whatever"
     lines = [start]
@@ -160,19 +239,44 @@ _WORD = st.from_regex(r"[A-Za-z0-9.!%*_+`'~()<>:\\\"/\[\]?{}-]{1,16}", fullmatch
 @st.composite
 def requests(draw: st.DrawFn) -> Request:
     method = draw(st.sampled_from(["INVITE", "ACK", "BYE", "REGISTER", "OPTIONS", "NEWMETHOD"]))
-    target = SipUri(scheme="sip", user=draw(_TOKEN), host=draw(st.sampled_from(["example.com", "192.0.2.7", "2001:db8::9"])))
-    sender = NameAddr(display_name=draw(st.none() | st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=12)), uri=target, params=(("tag", draw(_TOKEN)),))
-    vias = [f"SIP/2.0/{draw(st.sampled_from(['UDP', 'TCP', 'TLS', 'WS']))} h{n}.example.com;branch=z9hG4bK{draw(_TOKEN)}" for n in range(draw(st.integers(1, 4)))]
-    extra = draw(st.lists(st.tuples(st.sampled_from(["Subject", "X-Note", "Supported", "User-Agent"]), _WORD), max_size=4))
+    target = SipUri(
+        scheme="sip",
+        user=draw(_TOKEN),
+        host=draw(st.sampled_from(["example.com", "192.0.2.7", "2001:db8::9"])),
+    )
+    sender = NameAddr(
+        display_name=draw(
+            st.none()
+            | st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=12)
+        ),
+        uri=target,
+        params=(("tag", draw(_TOKEN)),),
+    )
+    transports = st.sampled_from(["UDP", "TCP", "TLS", "WS"])
+    vias = [
+        f"SIP/2.0/{draw(transports)} h{n}.example.com;branch=z9hG4bK{draw(_TOKEN)}"
+        for n in range(draw(st.integers(1, 4)))
+    ]
+    extra = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["Subject", "X-Note", "Supported", "User-Agent"]), _WORD),
+            max_size=4,
+        )
+    )
     pairs = [("Via", via) for via in vias] + [
         ("From", str(sender)),
         ("To", str(NameAddr(uri=target))),
         ("Call-ID", draw(_WORD)),
-        ("CSeq", f"{draw(st.integers(0, 2**31 - 1))} {'INVITE' if method == 'NEWMETHOD' else method}"),
+        (
+            "CSeq",
+            f"{draw(st.integers(0, 2**31 - 1))} {'INVITE' if method == 'NEWMETHOD' else method}",
+        ),
         ("Max-Forwards", str(draw(st.integers(0, 255)))),
         *extra,
     ]
-    return Request(method=method, uri=target, headers=Headers(pairs), body=draw(st.binary(max_size=200)))
+    return Request(
+        method=method, uri=target, headers=Headers(pairs), body=draw(st.binary(max_size=200))
+    )
 
 
 @SLOW
@@ -180,7 +284,9 @@ def requests(draw: st.DrawFn) -> Request:
 def test_written_requests_parse_back_to_the_same_value(request: Request) -> None:
     wire = request.to_bytes()
     parsed = parse_message(wire)
-    expected = request.with_headers(request.headers.with_set("Content-Length", str(len(request.body))))
+    expected = request.with_headers(
+        request.headers.with_set("Content-Length", str(len(request.body)))
+    )
     assert parsed == expected
     assert parse_message(wire, stream=True) == expected
     exercise(parsed)
@@ -204,7 +310,9 @@ def streams(draw: st.DrawFn) -> tuple[list[bytes], bytes, list[int]]:
 
 @SLOW
 @given(streams())
-def test_framer_returns_exactly_the_messages_whatever_the_splits(case: tuple[list[bytes], bytes, list[int]]) -> None:
+def test_framer_returns_exactly_the_messages_whatever_the_splits(
+    case: tuple[list[bytes], bytes, list[int]],
+) -> None:
     items, data, cuts = case
     framer = StreamFramer()
     frames: list[bytes] = []
@@ -235,7 +343,9 @@ def test_framer_on_garbage_raises_only_parse_error(chunks: list[bytes]) -> None:
 
 @FAST
 @given(st.sampled_from(VALID_CORPUS), st.lists(st.integers(1, 50), min_size=1, max_size=30))
-def test_framer_reframes_torture_messages_that_declare_a_length(data: bytes, sizes: list[int]) -> None:
+def test_framer_reframes_torture_messages_that_declare_a_length(
+    data: bytes, sizes: list[int]
+) -> None:
     try:
         message = parse_message(data, stream=True)
     except ParseError:

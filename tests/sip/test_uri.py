@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -131,11 +133,11 @@ def test_sip_uri_parse_of_other_scheme_is_unsupported_uri_scheme() -> None:
 
 
 def test_sip_uri_construction_validates() -> None:
-    with pytest.raises(ValueError, match="scheme"):
+    with pytest.raises(ValueError, match=r"scheme"):
         SipUri(scheme="tel", host="x")
-    with pytest.raises(ValueError, match="host"):
+    with pytest.raises(ValueError, match=r"host"):
         SipUri(scheme="sip", host="")
-    with pytest.raises(ValueError, match="port"):
+    with pytest.raises(ValueError, match=r"port"):
         SipUri(scheme="sip", host="x", port=70000)
 
 
@@ -145,9 +147,21 @@ def test_sip_uri_construction_validates() -> None:
 @pytest.mark.parametrize(
     ("text", "scheme", "rest"),
     [
-        ("tel:+1-201-555-0123;phone-context=example.com", "tel", "+1-201-555-0123;phone-context=example.com"),
-        ("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "urn", "uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6"),
-        ("nobodyKnowsThisScheme:totallyopaquecontent", "nobodyknowsthisscheme", "totallyopaquecontent"),
+        (
+            "tel:+1-201-555-0123;phone-context=example.com",
+            "tel",
+            "+1-201-555-0123;phone-context=example.com",
+        ),
+        (
+            "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+            "urn",
+            "uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+        ),
+        (
+            "nobodyKnowsThisScheme:totallyopaquecontent",
+            "nobodyknowsthisscheme",
+            "totallyopaquecontent",
+        ),
         ("soap.beep://192.0.2.103:3002", "soap.beep", "//192.0.2.103:3002"),
         ("HTTP://www.example.com", "http", "//www.example.com"),
     ],
@@ -228,15 +242,19 @@ def test_display_name_with_control_characters_round_trips() -> None:
 
 
 def test_quoted_param_value_keeps_quotes_and_protects_delimiters() -> None:
-    text = '<sip:alice@192.0.2.4;ob>;reg-id=1;+sip.instance="<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>"'
+    instance = '"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>"'
+    text = f"<sip:alice@192.0.2.4;ob>;reg-id=1;+sip.instance={instance}"
     value = NameAddr.parse(text)
-    assert value.param("+sip.instance") == '"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>"'
+    assert value.param("+sip.instance") == instance
     assert value.param("reg-id") == "1"
     assert str(value) == text
 
 
 def test_lws_around_params_and_equals_is_tolerated() -> None:
-    value = NameAddr.parse('"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam = newvalue ; secondparam ; q = 0.33')
+    value = NameAddr.parse(
+        '"Quoted string \\"\\"" <sip:jdrosen@example.com> '
+        "; newparam = newvalue ; secondparam ; q = 0.33"
+    )
     assert value.display_name == 'Quoted string ""'
     assert value.params == (("newparam", "newvalue"), ("secondparam", None), ("q", "0.33"))
 
@@ -263,7 +281,10 @@ def test_absolute_uri_in_name_addr() -> None:
 
 
 def test_non_ascii_unquoted_display_name_is_accepted() -> None:
-    assert NameAddr.parse("J\u00f6rg M\u00fcller <sip:j@example.com>").display_name == "J\u00f6rg M\u00fcller"
+    assert (
+        NameAddr.parse("J\u00f6rg M\u00fcller <sip:j@example.com>").display_name
+        == "J\u00f6rg M\u00fcller"
+    )
 
 
 @pytest.mark.parametrize(
@@ -283,7 +304,10 @@ def test_non_ascii_unquoted_display_name_is_accepted() -> None:
         ("<sip:joe@example.org", "missing '>'"),
         ('"Joe"', "display name without <URI>"),
         ('"Joe" x <sip:joe@example.org>', "bad display name"),
-        ("sip:user@example.com?Route=%3Csip:sip.example.com%3E", "URI with headers must be in angle brackets"),
+        (
+            "sip:user@example.com?Route=%3Csip:sip.example.com%3E",
+            "URI with headers must be in angle brackets",
+        ),
     ],
 )
 def test_malformed_name_addrs_raise_exact_messages(text: str, message: str) -> None:
@@ -307,10 +331,15 @@ def test_display_name_cannot_hold_line_breaks() -> None:
 
 def test_name_addr_list_ignores_commas_in_quotes_and_brackets() -> None:
     values = parse_name_addr_list(
-        '"Bell, Alexander" <sip:a@example.com;x=1>, <sip:b@example.com?h=1,2>,sip:c@example.com;q=0.5'
+        '"Bell, Alexander" <sip:a@example.com;x=1>, <sip:b@example.com?h=1,2>,'
+        "sip:c@example.com;q=0.5"
     )
     assert [v.display_name for v in values] == ["Bell, Alexander", None, None]
-    assert [str(v.uri) for v in values] == ["sip:a@example.com;x=1", "sip:b@example.com?h=1,2", "sip:c@example.com"]
+    assert [str(v.uri) for v in values] == [
+        "sip:a@example.com;x=1",
+        "sip:b@example.com?h=1,2",
+        "sip:c@example.com",
+    ]
     assert values[2].param("q") == "0.5"
     assert parse_name_addr_list("  ") == []
 
@@ -322,14 +351,22 @@ def test_split_top_level_keeps_empty_pieces_and_escaped_quotes() -> None:
 
 # -- properties ---------------------------------------------------------------------------
 
-_TOKEN = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~", min_size=1, max_size=12)
-_USER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()%&=+$,;?/", min_size=1, max_size=12)
+_TOKEN = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~",
+    min_size=1,
+    max_size=12,
+)
+_USER = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()%&=+$,;?/", min_size=1, max_size=12
+)
 _HOST = st.one_of(
     st.from_regex(r"[a-z0-9]([a-z0-9\-]{0,10}[a-z0-9])?(\.[a-z]{2,6}){0,3}", fullmatch=True),
     st.ip_addresses(v=4).map(str),
     st.ip_addresses(v=6).map(str),
 )
-_PVALUE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()%[]/:&+$", min_size=1, max_size=10)
+_PVALUE = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()%[]/:&+$", min_size=1, max_size=10
+)
 _HVALUE = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()%[]/?:+$", max_size=10)
 
 
@@ -357,8 +394,12 @@ def test_sip_uri_round_trips_through_text(uri: SipUri) -> None:
 
 @given(
     sip_uris(),
-    st.none() | st.text(st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=20),
-    st.lists(st.tuples(_TOKEN.map(str.lower), st.none() | _TOKEN | _TOKEN.map(lambda t: f'"{t} ;,"')), max_size=4),
+    st.none()
+    | st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]), max_size=20),
+    st.lists(
+        st.tuples(_TOKEN.map(str.lower), st.none() | _TOKEN | _TOKEN.map(lambda t: f'"{t} ;,"')),
+        max_size=4,
+    ),
 )
 def test_name_addr_round_trips_through_text(
     uri: SipUri, display: str | None, params: list[tuple[str, str | None]]
@@ -370,7 +411,5 @@ def test_name_addr_round_trips_through_text(
 @given(st.text(max_size=60))
 def test_uri_and_address_parsers_raise_only_parse_error(text: str) -> None:
     for parser in (parse_uri, NameAddr.parse, parse_name_addr_list):
-        try:
+        with contextlib.suppress(ParseError):
             parser(text)
-        except ParseError:
-            pass

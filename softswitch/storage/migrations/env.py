@@ -25,6 +25,8 @@ else:
         connection=config.attributes["connection"],
         version_table=version_table,
         target_metadata=Base.metadata,
+        # Database.open begins SQLite transactions itself, which makes its DDL transactional.
+        transactional_ddl=True,
     )
 with context.begin_transaction():
     context.run_migrations()
