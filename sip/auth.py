@@ -480,12 +480,16 @@ class DigestServer:
         algorithms: Sequence[DigestAlgorithm] = (DigestAlgorithm.SHA256, DigestAlgorithm.MD5),
         allow_rfc2069: bool = True,
         max_tracked_nonces: int = 50_000,
+        check_uri: bool = True,
     ) -> None:
         """``clock`` must be wall-clock time shared by every node that holds ``secret``.
 
         ``allow_rfc2069`` accepts answers without qop, as Asterisk does for old phones; those
         cannot be protected against replay within the nonce lifetime.
         ``max_tracked_nonces`` caps the nonce-count map; see :meth:`verify`.
+        ``check_uri=False`` accepts a digest ``uri`` that differs from the Request-URI, as
+        Asterisk does: SIPp and some phones hash the URI without its user part. The method
+        is still in the hash and the nonce count still stops replays.
         """
         if not secret:
             raise ValueError("the nonce secret must not be empty")
@@ -496,6 +500,7 @@ class DigestServer:
         self._lifetime = nonce_lifetime
         self._algorithms = _strongest_first(algorithms)
         self._allow_rfc2069 = allow_rfc2069
+        self._check_uri = check_uri
         self._max_tracked = max_tracked_nonces
         self._uses: dict[str, _NonceUse] = {}
         # Issue time of the newest nonce whose count was evicted to respect the cap.
@@ -563,7 +568,9 @@ class DigestServer:
 
         if creds.realm != realm:
             return failed(f"realm mismatch: {creds.realm!r}")
-        if creds.uri != request_uri and not _same_uri(creds.uri, request_uri):
+        if self._check_uri and creds.uri != request_uri and not _same_uri(
+            creds.uri, request_uri
+        ):
             return failed(f"uri mismatch: {creds.uri!r} is not {request_uri!r}")
         issued_at = self._nonce_issued_at(creds.nonce, realm)
         if issued_at is None:

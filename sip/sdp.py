@@ -21,9 +21,10 @@ spaces, ports in range), so for every description ``d`` that can be built,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 from sip.errors import SipError
 
@@ -324,35 +325,37 @@ def _static(payload_type: int, encoding: str, clock_rate: int, channels: int = 1
 
 
 # RFC 3551 §6, tables 4 and 5: what a payload type means when no rtpmap names it.
-STATIC_PAYLOAD_TYPES: dict[int, RtpMap] = {
-    rtpmap.payload_type: rtpmap
-    for rtpmap in (
-        _static(0, "PCMU", 8000),
-        _static(3, "GSM", 8000),
-        _static(4, "G723", 8000),
-        _static(5, "DVI4", 8000),
-        _static(6, "DVI4", 16000),
-        _static(7, "LPC", 8000),
-        _static(8, "PCMA", 8000),
-        _static(9, "G722", 8000),
-        _static(10, "L16", 44100, 2),
-        _static(11, "L16", 44100),
-        _static(12, "QCELP", 8000),
-        _static(13, "CN", 8000),
-        _static(14, "MPA", 90000),
-        _static(15, "G728", 8000),
-        _static(16, "DVI4", 11025),
-        _static(17, "DVI4", 22050),
-        _static(18, "G729", 8000),
-        _static(25, "CelB", 90000),
-        _static(26, "JPEG", 90000),
-        _static(28, "nv", 90000),
-        _static(31, "H261", 90000),
-        _static(32, "MPV", 90000),
-        _static(33, "MP2T", 90000),
-        _static(34, "H263", 90000),
-    )
-}
+STATIC_PAYLOAD_TYPES: Mapping[int, RtpMap] = MappingProxyType(
+    {
+        rtpmap.payload_type: rtpmap
+        for rtpmap in (
+            _static(0, "PCMU", 8000),
+            _static(3, "GSM", 8000),
+            _static(4, "G723", 8000),
+            _static(5, "DVI4", 8000),
+            _static(6, "DVI4", 16000),
+            _static(7, "LPC", 8000),
+            _static(8, "PCMA", 8000),
+            _static(9, "G722", 8000),
+            _static(10, "L16", 44100, 2),
+            _static(11, "L16", 44100),
+            _static(12, "QCELP", 8000),
+            _static(13, "CN", 8000),
+            _static(14, "MPA", 90000),
+            _static(15, "G728", 8000),
+            _static(16, "DVI4", 11025),
+            _static(17, "DVI4", 22050),
+            _static(18, "G729", 8000),
+            _static(25, "CelB", 90000),
+            _static(26, "JPEG", 90000),
+            _static(28, "nv", 90000),
+            _static(31, "H261", 90000),
+            _static(32, "MPV", 90000),
+            _static(33, "MP2T", 90000),
+            _static(34, "H263", 90000),
+        )
+    }
+)
 
 
 def _find_attribute(attributes: tuple[Attribute, ...], name: str) -> Attribute | None:

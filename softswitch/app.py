@@ -113,6 +113,8 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
             secret=load_or_create_secret(config.paths.data / "nonce.key"),
             clock=time.time,
             algorithms=[DigestAlgorithm.parse(a) for a in config.sip.auth_algorithms],
+            # As Asterisk: some clients hash the Request-URI without its user part.
+            check_uri=False,
         )
         authenticator = Authenticator(digest, config.sip.realm)
         identifier = EndpointIdentifier(store)

@@ -182,7 +182,12 @@ def test_contact_survives_restart(switch: SwitchProcess, run_dir: RunDir) -> Non
 
 
 def test_max_contacts_removes_the_oldest(switch: SwitchProcess, run_dir: RunDir) -> None:
-    """``max_contacts=2, remove_existing=yes``: a third phone replaces the oldest binding."""
+    """``max_contacts=2, remove_existing=yes``: a third phone replaces the oldest binding.
+
+    Asterisk drops the binding closest to expiry. Registering with growing expiries makes the
+    oldest binding also the soonest to expire, so the expected survivor set does not hinge
+    on a tie between bindings registered within the same second.
+    """
     ports = [free_port("both") for _ in range(3)]
     results = [
         register_contact(
@@ -190,9 +195,10 @@ def test_max_contacts_removes_the_oldest(switch: SwitchProcess, run_dir: RunDir)
             user="105",
             password="pass105",
             local_port=port,
+            expires=expires,
             workdir=run_dir(f"register-{index}"),
         )
-        for index, port in enumerate(ports)
+        for index, (port, expires) in enumerate(zip(ports, (600, 1200, 3600), strict=True))
     ]
     for result in results:
         assert result.ok, result.describe()

@@ -699,6 +699,14 @@ def test_uri_mismatch() -> None:
     assert outcome.reason.startswith("uri mismatch")
 
 
+def test_uri_check_can_be_relaxed_as_asterisk_does() -> None:
+    server = make_server(FakeClock(), check_uri=False)
+    authorization = answer(challenge_for(server), uri="sip:other.example.com")
+    assert verify(server, authorization).status is AuthStatus.OK
+    wrong = answer(challenge_for(server), uri="sip:other.example.com", password="guess")
+    assert verify(server, wrong).status is AuthStatus.FAILED
+
+
 @pytest.mark.parametrize(
     "client_uri", ["SIP:asterisk.example.com", "sip:Asterisk.Example.COM", URI]
 )

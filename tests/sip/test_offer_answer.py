@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,16 +55,18 @@ def body(*lines: str) -> bytes:
     return "".join(line + "\r\n" for line in lines).encode()
 
 
-def answer(offer: SessionDescription | str, **options: object) -> AnswerResult:
+_FRESH = SessionState.new(session_id=7)
+
+
+def answer(
+    offer: SessionDescription | str,
+    *,
+    supported: tuple[Codec, ...] = (PCMU, PCMA, G722),
+    session: SessionState | None = _FRESH,
+    **options: Any,
+) -> AnswerResult:
     sdp = load(offer) if isinstance(offer, str) else offer
-    settings: dict[str, object] = {
-        "address": US,
-        "port": PORT,
-        "supported": (PCMU, PCMA, G722),
-        "session": SessionState.new(session_id=7),
-    }
-    settings.update(options)
-    return build_answer(sdp, **settings)  # type: ignore[arg-type]
+    return build_answer(sdp, address=US, port=PORT, supported=supported, session=session, **options)
 
 
 def accepted(result: AnswerResult) -> tuple[SessionDescription, NegotiatedAudio]:
@@ -239,16 +242,11 @@ def test_new_session_gets_a_random_id_with_the_version_equal() -> None:
         ({"port": 70000}, "m= port must be in 0..65535: 70000"),
     ],
 )
-def test_offer_argument_errors(options: dict[str, object], message: str) -> None:
-    settings: dict[str, object] = {
-        "address": US,
-        "port": PORT,
-        "codecs": (PCMU,),
-        "session": None,
-    }
+def test_offer_argument_errors(options: dict[str, Any], message: str) -> None:
+    settings: dict[str, Any] = {"address": US, "port": PORT, "codecs": (PCMU,), "session": None}
     settings.update(options)
     with pytest.raises(ValueError) as caught:
-        build_offer(**settings)  # type: ignore[arg-type]
+        build_offer(**settings)
     assert str(caught.value).startswith(message)
 
 
@@ -668,15 +666,14 @@ def test_answer_without_session_starts_one() -> None:
 # -- parse_answer: late offer and our own offers ------------------------------------------
 
 
-def our_offer(**options: object) -> SessionDescription:
-    settings: dict[str, object] = {
-        "address": US,
-        "port": PORT,
-        "codecs": (PCMU, PCMA, OPUS),
-        "session": SessionState.new(session_id=1),
-    }
-    settings.update(options)
-    sdp, _ = build_offer(**settings)  # type: ignore[arg-type]
+def our_offer(**options: Any) -> SessionDescription:
+    sdp, _ = build_offer(
+        address=US,
+        port=PORT,
+        codecs=(PCMU, PCMA, OPUS),
+        session=SessionState.new(session_id=1),
+        **options,
+    )
     return sdp
 
 
@@ -839,3 +836,24 @@ def test_parse_answer_to_a_built_offer_with_unknown_codec_is_refused() -> None:
     offer = dataclasses.replace(offer, media=(audio,))
     with pytest.raises(OfferAnswerError, match="payload type 97"):
         parse_answer(offer, peer_answer("m=audio 7000 RTP/AVP 97"))
+
+
+def test_forked_early_media_then_a_different_200_follows_the_answered_leg() -> None:
+    offer = our_offer()
+    early = parse_answer(offer, peer_answer("m=audio 7000 RTP/AVP 0", "a=sendrecv"))
+    final = parse_answer(
+        offer,
+        parse_sdp(
+            body(
+                "v=0",
+                "o=other 4 4 IN IP4 198.51.100.9",
+                "s=-",
+                "c=IN IP4 198.51.100.9",
+                "t=0 0",
+                "m=audio 9000 RTP/AVP 8 101",
+            )
+        ),
+    )
+    assert (early.remote_address, early.remote_port, early.codec) == ("198.51.100.5", 7000, PCMU)
+    assert (final.remote_address, final.remote_port, final.codec) == ("198.51.100.9", 9000, PCMA)
+    assert final.dtmf_payload_type == 101

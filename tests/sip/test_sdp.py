@@ -442,6 +442,10 @@ def test_big_session_ids_are_kept() -> None:
         (body("v=0", "o=- 1 -2 IN IP4 h"), "o= session version is not a number: '-2'"),
         # int() would take an Arabic-Indic digit; SDP numbers are ASCII digits only.
         (body("v=0", "o=- \u0661 1 IN IP4 h"), "o= session id is not a number: '\u0661'"),
+        (
+            body("v=0", f"o=- {'9' * 41} 1 IN IP4 h"),
+            f"o= session id is not a number: '{'9' * 41}'",
+        ),
         (body("v=0", "o=- 1 1 IN IP4 h", "garbage"), "malformed SDP line: 'garbage'"),
         (body("v=0", "o=- 1 1 IN IP4 h", "1=x"), "malformed SDP line: '1=x'"),
         (body("v=0", "o=- 1 1 IN IP4 h", "ab=x"), "malformed SDP line: 'ab=x'"),
@@ -615,6 +619,8 @@ _ATTRIBUTE = st.builds(
 )
 _CONNECTION = st.builds(Connection, address=_SAFE_WORD, ttl=st.none() | st.integers(0, 255))
 _EXTRA = st.builds(Line, type=st.sampled_from("fghjlnqwxyXYZ"), value=_TEXT)
+# Inside a media section the session-only types are kept as they come, too.
+_MEDIA_EXTRA = st.builds(Line, type=st.sampled_from("fgxyZvostrzuep"), value=_TEXT)
 _PORTS = st.integers(0, 65535)
 
 
@@ -643,7 +649,7 @@ def _media(draw: st.DrawFn) -> MediaDescription:
             )
         ),
         attributes=tuple(draw(st.lists(_ATTRIBUTE, max_size=4))),
-        extra_lines=tuple(draw(st.lists(_EXTRA, max_size=2))),
+        extra_lines=tuple(draw(st.lists(_MEDIA_EXTRA, max_size=2))),
     )
 
 
