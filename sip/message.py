@@ -476,9 +476,10 @@ def _response_from_start_line(start: str, headers: Headers) -> Response:
         raise ParseError("bad status line")
     _check_version(match.group(1), "bad status line")
     status = int(match.group(2))
-    if not 100 <= status <= 699:
+    reason = match.group(3) or ""
+    if not 100 <= status <= 699 or "\r" in reason or "\n" in reason:
         raise ParseError("bad status line")
-    return Response(status=status, reason=match.group(3) or "", headers=headers)
+    return Response(status=status, reason=reason, headers=headers)
 
 
 def _request_from_start_line(start: str, headers: Headers) -> Request:
