@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from softswitch.mediaplane.client import MediaPlane  # noqa: E402
+from softswitch.mediaplane.client import MediaPlane
 
 HOST = "127.0.0.1"
 PTIME = 0.02
@@ -207,10 +207,12 @@ async def run(calls: int, seconds: float, *, record: bool, transcode: bool) -> R
         await plane.close()
     for sock in a_socks + b_socks:
         sock.close()
-    relayed = sum(a.packets_sent - b.packets_sent for a, b in zip(after_stats, before_stats))
+    pairs_of_stats = zip(after_stats, before_stats, strict=True)
+    relayed = sum(after.packets_sent - before.packets_sent for after, before in pairs_of_stats)
     driver_cpu = (driver_after.ru_utime + driver_after.ru_stime) - (
         driver_before.ru_utime + driver_before.ru_stime
     )
+
     def delta(index: int, field: str) -> int:
         return sum(
             getattr(after_stats[s], field) - getattr(before_stats[s], field)
@@ -235,7 +237,8 @@ async def main() -> None:
     parser.add_argument("--record", action="store_true", help="record every call (mixed wav)")
     parser.add_argument("--transcode", action="store_true", help="PCMU on A, PCMA on B")
     args = parser.parse_args()
-    mode = ", ".join(m for m, on in (("recorded", args.record), ("transcoded", args.transcode)) if on)
+    modes = (("recorded", args.record), ("transcoded", args.transcode))
+    mode = ", ".join(name for name, on in modes if on)
     print(f"relay microbench ({mode or 'plain relay'}), {args.seconds:.0f} s per run")
     for calls in args.calls:
         result = await run(calls, args.seconds, record=args.record, transcode=args.transcode)

@@ -166,15 +166,16 @@ class SipStack:
 
     async def close(self) -> None:
         self.closing = True
+        # Client waits first: handlers being cancelled may still wait for their requests.
+        for pending in self._clients.values():
+            if not pending.future.done():
+                pending.future.cancel()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._timer is not None:
             self._timer.cancel()
-        for pending in self._clients.values():
-            if not pending.future.done():
-                pending.future.cancel()
         if self._udp is not None:
             self._udp.close()
         if self._tcp is not None:

@@ -137,11 +137,37 @@ async def _pjsip_qualify(switch: Switch, args: Sequence[str]) -> str:
     return "\n".join(lines) + "\n" if lines else f"Endpoint {endpoint.id} has no contacts\n"
 
 
+async def _core_show_channels(switch: Switch, _args: Sequence[str]) -> str:
+    channels = list(switch.calls.channels.values())
+    rows = [
+        (c.name, f"{c.context}@{c.exten}:{c.priority}", c.state.description,
+         c.application or "", c.callerid)
+        for c in channels
+    ]
+    body = _table(("Channel", "Location", "State", "Application", "CallerID"), rows)
+    calls = len({c.linkedid for c in channels})
+    return body + f"\n{len(rows)} active channels\n{calls} active calls\n"
+
+
+async def _media_show_status(switch: Switch, _args: Sequence[str]) -> str:
+    status = await switch.media.status()
+    return (
+        f"Ports: {status.ports_free} free of {status.ports_total}\n"
+        f"Streams: {status.streams}\nBridges: {status.bridges}\n"
+        f"Playbacks: {status.playbacks}\nRecordings: {status.recordings}\n"
+    )
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(words=("core", "show", "version"), synopsis="Display version info",
             usage="core show version", handler=_core_show_version),
     Command(words=("core", "show", "uptime"), synopsis="Show uptime information",
             usage="core show uptime", handler=_core_show_uptime),
+    Command(words=("core", "show", "channels"), synopsis="Display information on channels",
+            usage="core show channels", handler=_core_show_channels),
+    Command(words=("media", "show", "status"),
+            synopsis="Show the media plane's ports, streams and bridges",
+            usage="media show status", handler=_media_show_status),
     Command(words=("core", "show", "help"), synopsis="Display help list of commands",
             usage="core show help", handler=_core_show_help),
     Command(words=("pjsip", "show", "endpoints"), synopsis="List PJSIP endpoints",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.harness.switch import Overrides, SwitchFactory, SwitchProcess
+from tests.harness.tools import RunDir
 
 _SWITCHES = pytest.StashKey[list[SwitchProcess]]()
 
@@ -60,3 +62,10 @@ def switch_factory(
 def switch(switch_factory: SwitchFactory) -> SwitchProcess:
     """The switch with the standard test endpoints 101..105 and the 127.0.0.2 trunk."""
     return switch_factory()
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> RunDir:
+    """A fresh directory per SIPp run, kept for inspection when a test fails."""
+    counter = itertools.count(1)
+    return lambda label: tmp_path / f"sipp-{next(counter):02d}-{label}"

@@ -14,7 +14,7 @@ import logging
 
 from softswitch.calls.legs import InboundLeg, OutboundLeg
 from softswitch.channel import HangupCause
-from softswitch.mediaplane.client import MediaPlane
+from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
 from softswitch.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -117,14 +117,21 @@ class Call:
 
     async def release(self) -> None:
         if self._bridged_with is not None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(MediaPlaneError):
                 await self._media.unbridge(self._bridge_id)
         await self.tasks.wait()
-        for leg in self.outbound:
-            await leg.wait()
-        for stream_id in {self.inbound.stream.stream_id,
-                          *(leg.stream.stream_id for leg in self.outbound)}:
-            await self._media.release(stream_id)
+        for outbound in self.outbound:
+            await outbound.wait()
+        legs: list[InboundLeg | OutboundLeg] = [self.inbound, *self.outbound]
+        for leg in legs:
+            with contextlib.suppress(MediaPlaneError):
+                stats = await self._media.stats(leg.stream.stream_id)
+                self.log.info(
+                    "%s media: %d packets in, %d out, %d lost",
+                    leg.channel.name, stats.packets_received, stats.packets_sent,
+                    stats.packets_lost,
+                )
+            await self._media.release(leg.stream.stream_id)
 
     async def _bridge(self, leg: OutboundLeg) -> None:
         if self._bridged_with is leg:

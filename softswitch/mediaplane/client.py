@@ -46,6 +46,7 @@ from softswitch.mediaplane.protocol import (
     Record,
     Release,
     Reply,
+    SendDtmf,
     Shutdown,
     Stats,
     Status,
@@ -149,7 +150,11 @@ class MediaPlane:
         """Every event from now on; ends after :class:`MediaPlaneDied` or when closed."""
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
         unsubscribe = self.subscribe(queue.put_nowait)
-        self._on_close.append(lambda: queue.put_nowait(None))
+
+        def closed() -> None:
+            queue.put_nowait(None)
+
+        self._on_close.append(closed)
         try:
             while (event := await queue.get()) is not None:
                 yield event
@@ -157,6 +162,7 @@ class MediaPlane:
                     return
         finally:
             unsubscribe()
+            self._on_close.remove(closed)
 
     @property
     def alive(self) -> bool:
@@ -259,6 +265,22 @@ class MediaPlane:
     async def stop_record(self, record_id: int) -> None:
         await self._call(lambda rid: StopRecord(request_id=rid, record_id=record_id))
 
+    async def send_dtmf(
+        self, stream_id: int, digits: str, *, duration_ms: int = 100, gap_ms: int = 50
+    ) -> None:
+        """Returns once every digit has been sent as RFC 4733 events."""
+        sending_s = len(digits) * (duration_ms + gap_ms + 60) / 1000
+        await self._call(
+            lambda rid: SendDtmf(
+                request_id=rid,
+                stream_id=stream_id,
+                digits=digits,
+                duration_ms=duration_ms,
+                gap_ms=gap_ms,
+            ),
+            wait_s=self.request_timeout + sending_s,
+        )
+
     async def release(self, stream_id: int) -> None:
         await self._call(lambda rid: Release(request_id=rid, stream_id=stream_id))
 
@@ -288,7 +310,7 @@ class MediaPlane:
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader_task
         self._mark_dead("closed", announce=False)
-        for notify in self._on_close:
+        for notify in list(self._on_close):
             notify()
         return self._returncode()
 

@@ -4,24 +4,17 @@ Every RTP and RTCP socket, the control socket and a wake-up eventfd for the help
 sit in one level-triggered epoll set. A readable RTP socket gets one ``recvfrom_into`` into a
 buffer allocated once; relaying is a header peek, an in-place header rewrite (and a 256-entry
 table translation when the legs use different laws) and a ``sendto`` of the same buffer.
-Nothing is allocated per packet beyond what the socket calls return.
 
 Time-driven work runs on one tick every 20 ms, scheduled on absolute deadlines: all
 playbacks send what came due, all recordings take a frame from each tap, open DTMF digits
 expire, and every tenth tick RTP timeouts are checked and RTCP reports sent. Reading files
 (playback) and writing them (recording) happen on helper threads that report back through a
 :class:`Mailbox`, so no file I/O ever runs on this loop.
-
-Exceptions::
-
-    Exception
-     └── CommandError   a command refused; becomes ``Reply(ok=False, code=..., error=...)``
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import logging
 import math
@@ -31,74 +24,50 @@ import select
 import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Final
 
 from media.g711 import alaw_to_ulaw, ulaw_to_alaw
-from rtp.dtmf import DigitStarted, DtmfReceiver
+from rtp.dtmf import DigitStarted, DtmfEvent, DtmfReceiver
 from rtp.packet import RtpPacket, RtpParseError, peek_header, rewrite_header
-from rtp.rtcp import (
-    SDES_CNAME,
-    ReportBlock,
-    RtcpParseError,
-    SdesChunk,
-    SdesItem,
-    SenderReport,
-    SourceDescription,
-    build_compound,
-    ntp_from_unix,
-    ntp_middle32,
-    parse_compound,
-)
-from rtp.seq import uint16_add, uint16_diff, uint32_add
-from softswitch.mediaplane.player import Clip, ClipCache, Playback, tone_clip
+from rtp.seq import uint16_diff
+from softswitch.mediaplane.player import DigitPlayback, Loaded, Playbacks
 from softswitch.mediaplane.ports import PortPool, PortsExhausted, address_family
 from softswitch.mediaplane.protocol import (
     Allocate,
     Bridge,
     Codec,
     Command,
+    CommandError,
     Configure,
     DtmfBegin,
     DtmfEnd,
     EngineStats,
     ErrorCode,
-    Event,
     FrameDecoder,
     Message,
     Payload,
     Play,
-    PlaybackFinished,
     PlayTone,
     ProtocolError,
     Record,
-    RecordingFinished,
-    RecordingReason,
     Release,
     RemoteLearned,
     Reply,
     RtpTimeout,
+    SendDtmf,
     Shutdown,
     Stats,
     Status,
     StopPlay,
     StopRecord,
-    Tone,
     Unbridge,
     encode,
 )
-from softswitch.mediaplane.recorder import (
-    Recording,
-    RecordingWriter,
-    Tap,
-    WriterClosed,
-    WriterOpened,
-    WriterResult,
-)
+from softswitch.mediaplane.recorder import Recordings, WriterClosed, WriterOpened
 from softswitch.mediaplane.streams import (
     MAX_DROPOUT,
     MAX_MISORDER,
+    RTCP_INTERVAL_S,
     STATIC_PAYLOAD_TYPES,
     Sockaddr,
     Stream,
@@ -111,45 +80,22 @@ MAX_CATCH_UP = 5
 """Missed ticks run back to back after a stall; beyond this many they are skipped."""
 HOUSEKEEPING_TICKS = 10
 """RTP timeouts and RTCP are looked at every 200 ms, not every tick."""
-RTCP_INTERVAL_S = 5.0
 _PACKET_BUFFER = 2048
 """Larger than any G.711 packet on an Ethernet MTU; a longer datagram is truncated and dropped."""
 _CONTROL_CHUNK = 1 << 16
-_DEFERRED: Final = object()
-"""A handler's return value when the reply is sent later (file loaded, recording opened)."""
+
+
+class _Deferred:
+    """A handler's return value when the reply is sent later (file loaded, files opened)."""
+
+
+_DEFERRED: Final = _Deferred()
 
 _TRANSCODE: Final[dict[tuple[Codec, Codec], bytes]] = {
     ("PCMU", "PCMA"): ulaw_to_alaw(bytes(range(256))),
     ("PCMA", "PCMU"): alaw_to_ulaw(bytes(range(256))),
 }
 """``bytes.translate`` tables: from one law to the other in a single C loop per packet."""
-
-
-class CommandError(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    play_id: int
-    clip: Clip | None
-    error: str
-
-
-@dataclass(slots=True)
-class _PendingPlay:
-    request_id: int
-    stream_id: int
-    loop: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Closing:
-    recording: Recording
-    reason: RecordingReason
-    digit: str
 
 
 class Mailbox:
@@ -210,10 +156,12 @@ class MediaEngine:
         self._clock = clock
         self._epoll = select.epoll()
         self._mailbox = Mailbox()
-        self._writer = RecordingWriter(self._mailbox.put)
-        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediaplane-loader")
-        self._cache = ClipCache()
-        self._tones: dict[Tone, tuple[Clip, bool]] = {}
+        self._playbacks = Playbacks(
+            post=self._mailbox.put, reply=self._reply, emit=self._send, send=self._send_local
+        )
+        self._recordings = Recordings(
+            notify=self._mailbox.put, reply=self._reply, emit=self._send, tick_s=tick_s
+        )
         self._cname = f"mediaplane@{socket.gethostname()}"
         self._decoder = FrameDecoder()
         self._out = bytearray()
@@ -228,15 +176,10 @@ class MediaEngine:
         self._rtp_fds: dict[int, Stream] = {}
         self._rtcp_fds: dict[int, Stream] = {}
         self._bridges: dict[int, tuple[Stream, Stream]] = {}
-        self._playbacks: dict[int, Playback] = {}
-        self._pending_plays: dict[int, _PendingPlay] = {}
-        self._recordings: dict[int, Recording] = {}
-        self._closing: dict[int, _Closing] = {}
-        self._discarded: set[int] = set()
-        self._recorded: set[Stream] = set()
         self._dtmf_open: set[Stream] = set()
+        self._dialling: set[Stream] = set()
         self._now = clock()
-        self._next_tick = self._now
+        self._next_tick = self._now + tick_s
         self._ticks = 0
         self._stopping = False
         self._controller_gone = False
@@ -245,7 +188,7 @@ class MediaEngine:
         self.packets_unexpected = 0
         self.send_errors = 0
         self.ticks_late = 0
-        self._handlers: dict[type[Any], Callable[[Any], Payload | object]] = {
+        self._handlers: dict[type[Any], Callable[[Any], Payload | _Deferred]] = {
             Allocate: self._allocate,
             Configure: self._configure,
             Bridge: self._bridge,
@@ -255,6 +198,7 @@ class MediaEngine:
             StopPlay: self._stop_play,
             Record: self._record,
             StopRecord: self._stop_record,
+            SendDtmf: self._send_dtmf,
             Release: self._release,
             Stats: self._stats,
             Status: self._status,
@@ -313,10 +257,10 @@ class MediaEngine:
 
     def _tick(self, now: float) -> None:
         self._ticks += 1
-        for playback in list(self._playbacks.values()):
-            self._advance_playback(playback, now)
-        for stream in list(self._recorded):
-            self._capture(stream, now)
+        self._playbacks.advance(now)
+        for stream in list(self._dialling):
+            self._dial(stream, now)
+        self._recordings.capture(now)
         for stream in list(self._dtmf_open):
             self._expire_dtmf(stream, now)
         if self._ticks % HOUSEKEEPING_TICKS == 0:
@@ -374,49 +318,51 @@ class MediaEngine:
         if s.rx_tap is not None:
             span = _payload_span(buf, n)
             if span is not None:
-                payload = bytes(buf[span[0] : span[1]])
                 s.rx_tap.push(
-                    seq=seq, timestamp=ts, ssrc=ssrc, payload=payload, codec=codec, now=now
+                    seq=seq,
+                    timestamp=ts,
+                    ssrc=ssrc,
+                    payload=bytes(buf[span[0] : span[1]]),
+                    codec=codec,
+                    now=now,
                 )
         dst = s.peer
-        if dst is None or dst.player is not None or not dst.sending or dst.remote is None:
+        if dst is None or not dst.relaying:
             return
-        if dst.fwd_epoch != s.rx_epoch:
-            dst.rebase(s.rx_epoch, seq, ts, now)
-        out_seq = uint16_add(seq, dst.seq_off)
-        out_ts = uint32_add(ts, dst.ts_off)
-        if dst.marker_next:
-            dst.marker_next = False
-            marker = 1
-        if uint16_diff(out_seq, dst.seq) > 0:
-            dst.seq = out_seq
-            dst.ts = out_ts
-        rewrite_header(buf, seq=out_seq, ts=out_ts, ssrc=dst.ssrc, pt=dst.pt, marker=marker == 1)
-        if codec != dst.codec:
+        out_seq, out_ts, forced = dst.forward(s.rx_epoch, seq, ts, now)
+        rewrite_header(
+            buf, seq=out_seq, ts=out_ts, ssrc=dst.ssrc, pt=dst.pt, marker=forced or marker == 1
+        )
+        if codec != dst.codec or dst.tx_tap is not None:
             span = _payload_span(buf, n)
             if span is None:
                 return
             start, end = span
-            buf[start:end] = buf[start:end].translate(_TRANSCODE[codec, dst.codec])
-        if dst.tx_tap is not None:
-            span = _payload_span(buf, n)
-            if span is not None:
+            if codec != dst.codec:
+                buf[start:end] = buf[start:end].translate(_TRANSCODE[codec, dst.codec])
+            if dst.tx_tap is not None:
                 dst.tx_tap.push(
                     seq=out_seq,
                     timestamp=out_ts,
                     ssrc=dst.ssrc,
-                    payload=bytes(buf[span[0] : span[1]]),
+                    payload=bytes(buf[start:end]),
                     codec=dst.codec,
                     now=now,
                 )
+        self._transmit(dst, mv, now)
+
+    def _transmit(self, dst: Stream, packet: memoryview, now: float) -> None:
+        remote = dst.remote
+        if remote is None:
+            return
         try:
-            dst.rtp.sendto(mv, dst.remote)
+            dst.rtp.sendto(packet, remote)
         except OSError:
             self.send_errors += 1
             return
         dst.sent_at = now
         dst.packets_sent += 1
-        dst.bytes_sent += n
+        dst.bytes_sent += len(packet)
 
     def _accept_source(self, s: Stream, addr: Sockaddr) -> bool:
         """A packet from somewhere other than the latched source: take it, latch, or drop."""
@@ -429,7 +375,7 @@ class MediaEngine:
         s.rx_from = addr
         if s.latch(addr):
             log.info("stream %d: RTP from %s:%d, not the SDP address", s.stream_id, *addr[:2])
-            self._emit(RemoteLearned(stream_id=s.stream_id, host=addr[0], port=addr[1]))
+            self._send(RemoteLearned(stream_id=s.stream_id, host=addr[0], port=addr[1]))
         return True
 
     def _receive_dtmf(
@@ -442,63 +388,32 @@ class MediaEngine:
             return
         if s.dtmf is None:
             s.dtmf = DtmfReceiver()
-        for event in s.dtmf.feed(ts, marker == 1, self._mv[span[0] : span[1]], now):
-            if isinstance(event, DigitStarted):
-                self._digit_began(s, event.digit)
-            else:
-                self._emit(
-                    DtmfEnd(stream_id=s.stream_id, digit=event.digit, duration_ms=event.duration_ms)
-                )
+        self._digit_events(s, s.dtmf.feed(ts, marker == 1, self._mv[span[0] : span[1]], now))
         if s.dtmf.next_deadline() is not None:
             self._dtmf_open.add(s)
         dst = s.peer
-        if (
-            dst is None
-            or dst.dtmf_pt is None
-            or dst.player is not None
-            or not dst.sending
-            or dst.remote is None
-        ):
+        if dst is None or dst.dtmf_pt is None or not dst.relaying:
             return
-        if dst.fwd_epoch != s.rx_epoch:
-            dst.rebase(s.rx_epoch, seq, ts, now)
-        out_seq = uint16_add(seq, dst.seq_off)
-        out_ts = uint32_add(ts, dst.ts_off)
-        if dst.marker_next:
-            dst.marker_next = False
-            marker = 1
-        if uint16_diff(out_seq, dst.seq) > 0:
-            dst.seq = out_seq
-            dst.ts = out_ts
+        out_seq, out_ts, forced = dst.forward(s.rx_epoch, seq, ts, now)
         rewrite_header(
-            buf, seq=out_seq, ts=out_ts, ssrc=dst.ssrc, pt=dst.dtmf_pt, marker=marker == 1
+            buf, seq=out_seq, ts=out_ts, ssrc=dst.ssrc, pt=dst.dtmf_pt, marker=forced or marker == 1
         )
-        try:
-            dst.rtp.sendto(self._mv[:n], dst.remote)
-        except OSError:
-            self.send_errors += 1
-            return
-        dst.sent_at = now
-        dst.packets_sent += 1
-        dst.bytes_sent += n
+        self._transmit(dst, self._mv[:n], now)
 
-    def _digit_began(self, s: Stream, digit: str) -> None:
-        self._emit(DtmfBegin(stream_id=s.stream_id, digit=digit))
-        for recording in list(self._recordings.values()):
-            if s.stream_id in recording.dtmf_streams and digit in recording.cmd.stop_on_dtmf:
-                self._finish_recording(recording, "dtmf", digit)
-
-    def _expire_dtmf(self, s: Stream, now: float) -> None:
-        receiver = s.dtmf
-        if receiver is None or receiver.next_deadline() is None:
-            self._dtmf_open.discard(s)
-            return
-        for event in receiver.expire(now):
-            if not isinstance(event, DigitStarted):
-                self._emit(
+    def _digit_events(self, s: Stream, events: list[DtmfEvent]) -> None:
+        for event in events:
+            if isinstance(event, DigitStarted):
+                self._send(DtmfBegin(stream_id=s.stream_id, digit=event.digit))
+                self._recordings.digit(s.stream_id, event.digit)
+            else:
+                self._send(
                     DtmfEnd(stream_id=s.stream_id, digit=event.digit, duration_ms=event.duration_ms)
                 )
-        if receiver.next_deadline() is None:
+
+    def _expire_dtmf(self, s: Stream, now: float) -> None:
+        if s.dtmf is not None:
+            self._digit_events(s, s.dtmf.expire(now))
+        if s.dtmf is None or s.dtmf.next_deadline() is None:
             self._dtmf_open.discard(s)
 
     def _receive_rtcp(self, s: Stream) -> None:
@@ -506,77 +421,69 @@ class MediaEngine:
             n = s.pair.rtcp.recv_into(self._buf)
         except OSError:
             return
-        s.rtcp_received += 1
-        try:
-            packets = parse_compound(self._mv[:n])
-        except RtcpParseError:
+        if not s.on_rtcp(self._mv[:n], self._now):
             self.packets_malformed += 1
-            return
-        for packet in packets:
-            if isinstance(packet, SenderReport) and packet.ssrc == s.rx_ssrc:
-                s.last_sr = (ntp_middle32(packet.ntp_timestamp), self._now)
 
     def _send_local(self, s: Stream, payload: bytes, now: float) -> None:
         """Send one packet of our own audio (playback) to *s*."""
         seq, ts, marker = s.next_local(now)
-        if not s.sending or s.remote is None:
-            return
-        size = 12 + len(payload)
-        buf = self._send_buf
-        rewrite_header(buf, seq=seq, ts=ts, ssrc=s.ssrc, pt=s.pt, marker=marker)
-        buf[12:size] = payload
-        try:
-            s.rtp.sendto(self._send_mv[:size], s.remote)
-        except OSError:
-            self.send_errors += 1
-            return
-        s.sent_at = now
-        s.packets_sent += 1
-        s.bytes_sent += size
-        if s.tx_tap is not None:
+        sent = self._send_own(s, seq=seq, ts=ts, pt=s.pt, marker=marker, payload=payload, now=now)
+        if sent and s.tx_tap is not None:
             s.tx_tap.push(
                 seq=seq, timestamp=ts, ssrc=s.ssrc, payload=payload, codec=s.codec, now=now
             )
 
-    # --- tick work ---------------------------------------------------------------------------
+    def _send_own(
+        self, s: Stream, *, seq: int, ts: int, pt: int, marker: bool, payload: bytes, now: float
+    ) -> bool:
+        if not s.sending or s.remote is None:
+            return False
+        size = 12 + len(payload)
+        rewrite_header(self._send_buf, seq=seq, ts=ts, ssrc=s.ssrc, pt=pt, marker=marker)
+        self._send_buf[12:size] = payload
+        self._transmit(s, self._send_mv[:size], now)
+        return True
 
-    def _advance_playback(self, playback: Playback, now: float) -> None:
-        s = self._streams[playback.stream_id]
-        ptime_s = s.spp / 8000
-        for _ in range(playback.due(now, ptime_s)):
-            if playback.finished:
-                break
-            self._send_local(s, playback.next_frame(s.codec, s.spp), now)
-        if playback.finished:
-            self._end_playback(playback, completed=True)
-
-    def _end_playback(self, playback: Playback, *, completed: bool) -> None:
-        del self._playbacks[playback.play_id]
-        s = self._streams.get(playback.stream_id)
-        if s is not None and s.player is playback:
-            s.player = None
-        self._emit(
-            PlaybackFinished(
-                play_id=playback.play_id, stream_id=playback.stream_id, completed=completed
-            )
-        )
-
-    def _capture(self, s: Stream, now: float) -> None:
-        if s.rx_tap is None or s.tx_tap is None:
+    def _dial(self, s: Stream, now: float) -> None:
+        """One tick of digits going to *s*: an event packet, or a tick of the gap."""
+        digits = s.digits
+        if digits is None:
+            self._dialling.discard(s)
             return
-        rx = s.rx_tap.pull(now)
-        tx = s.tx_tap.pull(now)
-        for recording in list(s.recordings):
-            reason = recording.add(rx, tx)
-            if reason is not None:
-                self._finish_recording(recording, reason)
+        packet = digits.step()
+        if packet is None:
+            s.idle_local()
+        elif s.dtmf_pt is not None:
+            seq, ts, _ = s.next_local(now)
+            if packet.marker:
+                digits.event_ts = ts
+            self._send_own(
+                s,
+                seq=seq,
+                ts=digits.event_ts,
+                pt=s.dtmf_pt,
+                marker=packet.marker,
+                payload=packet.payload,
+                now=now,
+            )
+        if digits.finished:
+            s.digits = None
+            self._dialling.discard(s)
+            self._reply(digits.request_id, None)
+
+    # --- housekeeping ------------------------------------------------------------------------
 
     def _housekeeping(self, now: float) -> None:
+        wallclock = time.time()
         for s in self._streams.values():
             if s.rtp_timeout_s is not None and s.receiving and s.configured:
                 self._check_timeout(s, now)
-            if s.remote is not None and now - s.rtcp_sent_at >= RTCP_INTERVAL_S:
-                self._send_rtcp(s, now)
+            target = s.rtcp_remote
+            if target is not None and s.configured and now - s.rtcp_sent_at >= RTCP_INTERVAL_S:
+                try:
+                    s.pair.rtcp.sendto(s.rtcp_report(now, wallclock, self._cname), target)
+                except OSError:
+                    self.send_errors += 1
 
     def _check_timeout(self, s: Stream, now: float) -> None:
         assert s.rtp_timeout_s is not None
@@ -588,53 +495,7 @@ class MediaEngine:
         if now - since >= s.rtp_timeout_s:
             s.timed_out = True
             s.timeout_since = now
-            self._emit(RtpTimeout(stream_id=s.stream_id, seconds=round(now - since, 3)))
-
-    def _send_rtcp(self, s: Stream, now: float) -> None:
-        remote = s.remote
-        assert remote is not None
-        s.rtcp_sent_at = now
-        reports: tuple[ReportBlock, ...] = ()
-        if s.rx_ssrc >= 0:
-            expected = s.rx_ext_max - s.rx_base + 1
-            interval_expected = expected - s.rtcp_expected_prior
-            interval_lost = interval_expected - (s.rx_count - s.rtcp_received_prior)
-            s.rtcp_expected_prior = expected
-            s.rtcp_received_prior = s.rx_count
-            fraction = 0
-            if interval_expected > 0 and interval_lost > 0:
-                fraction = min(255, (interval_lost << 8) // interval_expected)
-            lsr, dlsr = 0, 0
-            if s.last_sr is not None:
-                lsr = s.last_sr[0]
-                dlsr = min(0xFFFFFFFF, int((now - s.last_sr[1]) * 65536))
-            reports = (
-                ReportBlock(
-                    ssrc=s.rx_ssrc,
-                    fraction_lost=fraction,
-                    cumulative_lost=min(0x7FFFFF, s.lost),
-                    highest_sequence=s.rx_ext_max & 0xFFFFFFFF,
-                    lsr=lsr,
-                    dlsr=dlsr,
-                ),
-            )
-        elapsed = 0 if s.sent_at is None else round((now - s.sent_at) * 8000)
-        report = SenderReport(
-            ssrc=s.ssrc,
-            ntp_timestamp=ntp_from_unix(time.time()),
-            rtp_timestamp=uint32_add(s.ts, elapsed),
-            packet_count=s.packets_sent & 0xFFFFFFFF,
-            octet_count=(s.bytes_sent - 12 * s.packets_sent) & 0xFFFFFFFF,
-            reports=reports,
-        )
-        cname = SourceDescription(
-            chunks=(SdesChunk(ssrc=s.ssrc, items=(SdesItem(kind=SDES_CNAME, value=self._cname),)),)
-        )
-        target = (remote[0], remote[1] + 1, *remote[2:])
-        try:
-            s.pair.rtcp.sendto(build_compound((report, cname)), target)
-        except OSError:
-            self.send_errors += 1
+            self._send(RtpTimeout(stream_id=s.stream_id, seconds=round(now - since, 3)))
 
     # --- control -----------------------------------------------------------------------------
 
@@ -652,45 +513,41 @@ class MediaEngine:
             data = b""
         if not data:
             log.info("controller went away; shutting down")
-            self._controller_gone = True
-            self._stopping = True
-            self._epoll.unregister(self._control.fileno())
+            self._lose_controller()
             return
         try:
             messages = self._decoder.feed(data)
         except ProtocolError as exc:
             log.error("bad frame from controller, closing: %s", exc)
-            self._controller_gone = True
-            self._stopping = True
-            self._epoll.unregister(self._control.fileno())
+            self._lose_controller()
             return
         for message in messages:
             self._handle(message)
 
+    def _lose_controller(self) -> None:
+        self._controller_gone = True
+        self._stopping = True
+        self._out.clear()
+        with contextlib.suppress(OSError, ValueError):
+            self._epoll.unregister(self._control.fileno())
+
     def _handle(self, message: Message) -> None:
-        handler = self._handlers.get(type(message))
-        if handler is None:
+        if not isinstance(message, Command):
             log.error("ignoring %s: not a command", type(message).__name__)
             return
-        command: Command = message  # type: ignore[assignment]
         try:
-            result = handler(command)
+            result = self._handlers[type(message)](message)
         except CommandError as exc:
-            self._reply(command.request_id, error=exc)
+            self._reply(message.request_id, exc)
             return
-        if result is not _DEFERRED:
-            self._reply(command.request_id, payload=result)  # type: ignore[arg-type]
+        if not isinstance(result, _Deferred):
+            self._send(Reply(request_id=message.request_id, ok=True, payload=result))
 
-    def _reply(
-        self, request_id: int, *, payload: Payload = None, error: CommandError | None = None
-    ) -> None:
+    def _reply(self, request_id: int, error: CommandError | None) -> None:
         if error is None:
-            self._send(Reply(request_id=request_id, ok=True, payload=payload))
+            self._send(Reply(request_id=request_id, ok=True))
         else:
             self._send(Reply(request_id=request_id, ok=False, error=str(error), code=error.code))
-
-    def _emit(self, event: Event) -> None:
-        self._send(event)
 
     def _send(self, message: Message) -> None:
         if not self._controller_gone:
@@ -703,9 +560,7 @@ class MediaEngine:
             sent = 0
         except OSError as exc:
             log.error("control socket failed: %s", exc)
-            self._controller_gone = True
-            self._stopping = True
-            self._out.clear()
+            self._lose_controller()
             return
         del self._out[:sent]
         want_out = bool(self._out)
@@ -716,10 +571,10 @@ class MediaEngine:
 
     def _drain_mailbox(self) -> None:
         for item in self._mailbox.drain():
-            if isinstance(item, _Loaded):
-                self._loaded(item)
+            if isinstance(item, Loaded):
+                self._playbacks.loaded(item, self._next_tick)
             elif isinstance(item, WriterOpened | WriterClosed):
-                self._writer_result(item)
+                self._recordings.writer_result(item)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -757,8 +612,6 @@ class MediaEngine:
             s.configure(cmd, self._now)
         except ValueError as exc:
             raise CommandError(ErrorCode.ADDRESS, f"remote_host: {exc}") from None
-        # Latching starts over on every offer/answer: the peer may have moved.
-        s.rx_from = None
         return None
 
     def _bridge(self, cmd: Bridge) -> Payload:
@@ -782,177 +635,56 @@ class MediaEngine:
         return None
 
     def _dissolve(self, bridge_id: int) -> None:
-        a, b = self._bridges.pop(bridge_id)
-        for s in (a, b):
+        for s in self._bridges.pop(bridge_id):
             s.peer = None
             s.bridge_id = None
-        for recording in list(self._recordings.values()):
-            if recording.bridge_id == bridge_id:
-                self._finish_recording(recording, "hangup")
+        self._recordings.bridge_gone(bridge_id)
 
-    def _check_play_id(self, play_id: int) -> None:
-        if play_id in self._playbacks or play_id in self._pending_plays:
-            raise CommandError(ErrorCode.DUPLICATE_ID, f"playback {play_id} exists")
+    def _idle_stream(self, stream_id: int) -> Stream:
+        s = self._stream(stream_id)
+        if s.digits is not None:
+            raise CommandError(ErrorCode.STREAM_BUSY, f"stream {stream_id} is sending digits")
+        return s
 
-    def _play(self, cmd: Play) -> object:
-        self._stream(cmd.stream_id)
-        self._check_play_id(cmd.play_id)
-        self._pending_plays[cmd.play_id] = _PendingPlay(cmd.request_id, cmd.stream_id, cmd.loop)
-        future = self._loader.submit(self._cache.get, cmd.path)
-        play_id = cmd.play_id
-
-        def loaded(done: Future[Clip]) -> None:
-            try:
-                self._mailbox.put(_Loaded(play_id, done.result(), ""))
-            except Exception as exc:
-                self._mailbox.put(_Loaded(play_id, None, _describe(exc)))
-
-        future.add_done_callback(loaded)
+    def _play(self, cmd: Play) -> _Deferred:
+        self._playbacks.play(cmd, self._idle_stream(cmd.stream_id))
         return _DEFERRED
 
-    def _loaded(self, result: _Loaded) -> None:
-        pending = self._pending_plays.pop(result.play_id, None)
-        if pending is None:
-            return
-        if result.clip is None:
-            self._reply(pending.request_id, error=CommandError(ErrorCode.FILE, result.error))
-            return
-        self._start_playback(pending.stream_id, result.play_id, result.clip, pending.loop)
-        self._reply(pending.request_id)
-
     def _play_tone(self, cmd: PlayTone) -> Payload:
-        self._stream(cmd.stream_id)
-        self._check_play_id(cmd.play_id)
-        tone = self._tones.get(cmd.tone)
-        if tone is None:
-            tone = self._tones[cmd.tone] = tone_clip(cmd.tone)
-        clip, loop = tone
-        self._start_playback(cmd.stream_id, cmd.play_id, clip, loop)
+        # The first packet goes out on the next tick, like every later one.
+        self._playbacks.play_tone(cmd, self._idle_stream(cmd.stream_id), self._next_tick)
         return None
 
-    def _start_playback(self, stream_id: int, play_id: int, clip: Clip, loop: bool) -> None:
-        s = self._streams[stream_id]
+    def _send_dtmf(self, cmd: SendDtmf) -> _Deferred:
+        s = self._idle_stream(cmd.stream_id)
+        if s.dtmf_pt is None:
+            raise CommandError(
+                ErrorCode.NO_DTMF, f"stream {cmd.stream_id} has no telephone-event payload type"
+            )
         if s.player is not None:
-            self._end_playback(s.player, completed=False)
-        for other_id, other in list(self._pending_plays.items()):
-            if other.stream_id == stream_id:
-                self._cancel_pending_play(other_id)
-        # The first packet goes out on the next tick, and every later one on a tick too.
-        playback = Playback(
-            play_id=play_id, stream_id=stream_id, clip=clip, loop=loop, t0=self._next_tick
-        )
-        s.player = playback
-        self._playbacks[play_id] = playback
-
-    def _cancel_pending_play(self, play_id: int) -> None:
-        pending = self._pending_plays.pop(play_id)
-        self._reply(pending.request_id)
-        self._emit(PlaybackFinished(play_id=play_id, stream_id=pending.stream_id, completed=False))
+            raise CommandError(ErrorCode.STREAM_BUSY, f"stream {cmd.stream_id} is playing")
+        s.digits = DigitPlayback(request_id=cmd.request_id, stream=s, cmd=cmd)
+        self._dialling.add(s)
+        return _DEFERRED
 
     def _stop_play(self, cmd: StopPlay) -> Payload:
-        if cmd.play_id in self._pending_plays:
-            self._cancel_pending_play(cmd.play_id)
-        elif cmd.play_id in self._playbacks:
-            self._end_playback(self._playbacks[cmd.play_id], completed=False)
-        else:
-            raise CommandError(ErrorCode.UNKNOWN_PLAYBACK, f"no playback {cmd.play_id}")
+        self._playbacks.stop(cmd.play_id)
         return None
 
-    def _record(self, cmd: Record) -> object:
-        if cmd.record_id in self._recordings or cmd.record_id in self._closing:
-            raise CommandError(ErrorCode.DUPLICATE_ID, f"recording {cmd.record_id} exists")
+    def _record(self, cmd: Record) -> _Deferred:
         if cmd.bridge_id is not None:
             legs = self._bridges.get(cmd.bridge_id)
             if legs is None:
                 raise CommandError(ErrorCode.UNKNOWN_BRIDGE, f"no bridge {cmd.bridge_id}")
-            s = legs[0]
-            dtmf_streams = frozenset(leg.stream_id for leg in legs)
+            self._recordings.start(cmd, legs[0], frozenset(leg.stream_id for leg in legs))
         else:
             assert cmd.stream_id is not None
             s = self._stream(cmd.stream_id)
-            dtmf_streams = frozenset((s.stream_id,))
-        recording = Recording(
-            cmd,
-            stream_id=s.stream_id,
-            dtmf_streams=dtmf_streams,
-            writer=self._writer,
-            tick_s=self._tick_s,
-        )
-        if s.rx_tap is None or s.tx_tap is None:
-            s.rx_tap = Tap(codec=s.codec, samples_per_packet=s.spp)
-            s.tx_tap = Tap(codec=s.codec, samples_per_packet=s.spp)
-            self._recorded.add(s)
-        s.recordings.append(recording)
-        self._recordings[cmd.record_id] = recording
+            self._recordings.start(cmd, s, frozenset((s.stream_id,)))
         return _DEFERRED
 
-    def _writer_result(self, result: WriterResult) -> None:
-        record_id = result.record_id
-        if isinstance(result, WriterOpened):
-            recording = self._recordings.get(record_id)
-            closing = self._closing.get(record_id)
-            request_id = (
-                recording.request_id
-                if recording is not None
-                else closing.recording.request_id
-                if closing is not None
-                else None
-            )
-            if request_id is None:
-                return
-            if not result.error:
-                self._reply(request_id)
-                return
-            self._reply(request_id, error=CommandError(ErrorCode.FILE, result.error))
-            if recording is not None:
-                self._detach(recording)
-                del self._recordings[record_id]
-            self._closing.pop(record_id, None)
-            self._discarded.add(record_id)
-            return
-        if record_id in self._discarded:
-            self._discarded.discard(record_id)
-            return
-        done = self._closing.pop(record_id, None)
-        if done is None:
-            return
-        cmd = done.recording.cmd
-        self._emit(
-            RecordingFinished(
-                record_id=record_id,
-                reason="error" if result.error else done.reason,
-                duration_s=done.recording.duration_s,
-                path_mixed=cmd.path_mixed,
-                path_rx=cmd.path_rx,
-                path_tx=cmd.path_tx,
-                path_stereo=cmd.path_stereo,
-                digit=done.digit,
-                error=result.error,
-            )
-        )
-
-    def _detach(self, recording: Recording) -> None:
-        s = self._streams.get(recording.stream_id)
-        if s is None or recording not in s.recordings:
-            return
-        s.recordings.remove(recording)
-        if not s.recordings:
-            s.rx_tap = s.tx_tap = None
-            self._recorded.discard(s)
-
-    def _finish_recording(
-        self, recording: Recording, reason: RecordingReason, digit: str = ""
-    ) -> None:
-        self._detach(recording)
-        del self._recordings[recording.record_id]
-        recording.close()
-        self._closing[recording.record_id] = _Closing(recording, reason, digit)
-
     def _stop_record(self, cmd: StopRecord) -> Payload:
-        recording = self._recordings.get(cmd.record_id)
-        if recording is None:
-            raise CommandError(ErrorCode.UNKNOWN_RECORDING, f"no recording {cmd.record_id}")
-        self._finish_recording(recording, "stopped")
+        self._recordings.stop(cmd.record_id)
         return None
 
     def _release(self, cmd: Release) -> Payload:
@@ -960,18 +692,19 @@ class MediaEngine:
         return None
 
     def _release_stream(self, s: Stream) -> None:
-        for play_id, pending in list(self._pending_plays.items()):
-            if pending.stream_id == s.stream_id:
-                self._cancel_pending_play(play_id)
-        if s.player is not None:
-            self._end_playback(s.player, completed=False)
+        self._playbacks.stream_gone(s)
+        if s.digits is not None:
+            self._reply(
+                s.digits.request_id,
+                CommandError(ErrorCode.UNKNOWN_STREAM, "released before the digits were sent"),
+            )
+            s.digits = None
+            self._dialling.discard(s)
         if s.bridge_id is not None:
             self._dissolve(s.bridge_id)
-        for recording in list(s.recordings):
-            self._finish_recording(recording, "hangup")
-        if s.dtmf is not None:
-            self._expire_dtmf(s, math.inf)
-        self._dtmf_open.discard(s)
+        self._recordings.stream_gone(s)
+        # A digit still held when the call ends still ends, for whoever counts them.
+        self._expire_dtmf(s, math.inf)
         for sock in (s.pair.rtp, s.pair.rtcp):
             self._epoll.unregister(sock.fileno())
         del self._rtp_fds[s.pair.rtp.fileno()]
@@ -988,14 +721,14 @@ class MediaEngine:
             ports_free=self._pool.free,
             streams=len(self._streams),
             bridges=len(self._bridges),
-            playbacks=len(self._playbacks) + len(self._pending_plays),
-            recordings=len(self._recordings) + len(self._closing),
+            playbacks=len(self._playbacks),
+            recordings=len(self._recordings),
             packets_malformed=self.packets_malformed,
             packets_unexpected=self.packets_unexpected,
             ticks_late=self.ticks_late,
         )
 
-    def _shutdown(self, cmd: Shutdown) -> object:
+    def _shutdown(self, cmd: Shutdown) -> _Deferred:
         self._shutdown_request = cmd.request_id
         self._stopping = True
         return _DEFERRED
@@ -1007,11 +740,11 @@ class MediaEngine:
         self._now = self._clock()
         for s in list(self._streams.values()):
             self._release_stream(s)
-        self._loader.shutdown(wait=True, cancel_futures=True)
-        self._writer.stop()
+        self._playbacks.close()
+        self._recordings.stop_writer()
         self._drain_mailbox()
         if self._shutdown_request is not None:
-            self._reply(self._shutdown_request)
+            self._reply(self._shutdown_request, None)
         if self._out and not self._controller_gone:
             try:
                 self._control.setblocking(True)
@@ -1022,9 +755,3 @@ class MediaEngine:
         self._out.clear()
         self._epoll.close()
         self._mailbox.close()
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOENT:
-        return f"no such file: {exc.filename}"
-    return f"cannot read sound file: {exc}"

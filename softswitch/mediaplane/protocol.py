@@ -15,6 +15,8 @@ Exceptions::
 
     ValueError
      └── ProtocolError   a frame that is too long, or does not decode to one of our messages
+    Exception
+     └── CommandError    the engine refuses a command; it becomes ``Reply(ok=False, code=...)``
 """
 
 from __future__ import annotations
@@ -58,12 +60,22 @@ class ErrorCode(StrEnum):
     UNKNOWN_RECORDING = "unknown-recording"
     DUPLICATE_ID = "duplicate-id"
     STREAM_BUSY = "stream-busy"
-    """The stream is already in another bridge."""
+    """The stream is already in another bridge, or already sending digits or playing."""
+    NO_DTMF = "no-dtmf"
+    """Digits for a stream configured without a telephone-event payload type."""
     PORTS_EXHAUSTED = "ports-exhausted"
     ADDRESS = "address"
     """A host that is not a numeric address of the stream's family, or a failed bind."""
     FILE = "file"
     """A sound file that cannot be read or a recording path that cannot be written."""
+
+
+class CommandError(Exception):
+    """Raised by the engine's command handlers; carries the reply's code."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _check(condition: bool, message: str) -> None:
@@ -260,6 +272,30 @@ class Status(_Message):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SendDtmf(_Message):
+    """Send digits to a stream as RFC 4733 events, one packet per tick; relay to it pauses.
+
+    Needs the stream's ``dtmf_payload_type``. The reply comes when the last end packet of
+    the last digit has gone out (or, with an error, if the stream is released first).
+    """
+
+    request_id: int
+    stream_id: int
+    digits: str
+    duration_ms: int = 100
+    gap_ms: int = 50
+
+    def __post_init__(self) -> None:
+        _check(bool(self.digits), "no digits to send")
+        _check(
+            all(d in DTMF_DIGITS for d in self.digits),
+            f"digits {self.digits!r} has a character that is not a DTMF digit",
+        )
+        _check(40 <= self.duration_ms <= 8000, f"duration_ms {self.duration_ms} not in 40..8000")
+        _check(0 <= self.gap_ms <= 5000, f"gap_ms {self.gap_ms} not in 0..5000")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Shutdown(_Message):
     """Finish recordings, release everything, reply, then exit."""
 
@@ -276,6 +312,7 @@ Command = (
     | StopPlay
     | Record
     | StopRecord
+    | SendDtmf
     | Release
     | Stats
     | Status
@@ -415,6 +452,7 @@ _CLASSES: dict[str, type[_Message]] = {
         StopPlay,
         Record,
         StopRecord,
+        SendDtmf,
         Release,
         Stats,
         Status,

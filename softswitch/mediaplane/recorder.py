@@ -5,7 +5,8 @@ buffer that undoes reordering and turns losses into silence. Every tick the engi
 exactly one tick of samples out of each tap, which keeps both directions aligned to the wall
 clock whatever either peer does. A :class:`Recording` collects those tick frames into
 one-second chunks and hands them to the :class:`RecordingWriter` thread, which mixes and
-writes them: nothing on the packet loop touches a file.
+writes them: nothing on the packet loop touches a file. :class:`Recordings` is the engine's
+bookkeeping from Record command to RecordingFinished event.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +25,19 @@ import soundfile  # type: ignore[import-untyped]
 from media.g711 import alaw_decode, ulaw_decode
 from media.goertzel import is_silence
 from rtp.jitter import JitterBuffer
-from softswitch.mediaplane.protocol import Codec, Record, RecordingPaths, RecordingReason
+from softswitch.mediaplane.protocol import (
+    Codec,
+    CommandError,
+    ErrorCode,
+    Event,
+    Record,
+    RecordingFinished,
+    RecordingPaths,
+    RecordingReason,
+)
+
+if TYPE_CHECKING:
+    from softswitch.mediaplane.streams import Stream
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +246,9 @@ class Recording:
         "_silent",
         "_tx",
         "_writer",
-        "bridge_id",
         "cmd",
         "dtmf_streams",
-        "opened",
-        "record_id",
-        "request_id",
-        "stream_id",
+        "stream",
         "ticks",
     )
 
@@ -246,20 +256,15 @@ class Recording:
         self,
         cmd: Record,
         *,
-        stream_id: int,
+        stream: Stream,
         dtmf_streams: frozenset[int],
         writer: RecordingWriter,
         tick_s: float,
     ) -> None:
         self.cmd = cmd
-        self.record_id = cmd.record_id
-        self.request_id = cmd.request_id
-        self.stream_id = stream_id
+        self.stream = stream
         """The stream whose taps feed this recording (a bridge's first stream)."""
-        self.bridge_id = cmd.bridge_id
         self.dtmf_streams = dtmf_streams
-        self.opened = False
-        """The writer reported the files open; until then the command has no reply."""
         self.ticks = 0
         self._writer = writer
         self._max_ticks = None if cmd.max_duration_s is None else round(cmd.max_duration_s / tick_s)
@@ -281,7 +286,7 @@ class Recording:
         self._fill = start + TICK_SAMPLES
         self.ticks += 1
         if self._fill == len(self._rx):
-            self.flush()
+            self._flush()
         if self._silence_ticks is not None:
             if is_silence(rx, SILENCE_DBOV):
                 self._silent += 1
@@ -293,18 +298,163 @@ class Recording:
             return "maxduration"
         return None
 
-    def flush(self) -> None:
-        """Hand what was captured since the last chunk to the writer."""
+    def close(self) -> None:
+        """Hand the last chunk to the writer and have it close the files."""
+        self._flush()
+        self._writer.close(self.cmd.record_id)
+
+    def _flush(self) -> None:
         if self._fill:
-            self._writer.write(self.record_id, self._rx[: self._fill], self._tx[: self._fill])
+            self._writer.write(self.cmd.record_id, self._rx[: self._fill], self._tx[: self._fill])
             self._rx, self._tx = self._chunk()
             self._fill = 0
-
-    def close(self) -> None:
-        self.flush()
-        self._writer.close(self.record_id)
 
     @staticmethod
     def _chunk() -> tuple[Samples, Samples]:
         size = CHUNK_TICKS * TICK_SAMPLES
         return np.empty(size, dtype=np.int16), np.empty(size, dtype=np.int16)
+
+
+@dataclass(frozen=True, slots=True)
+class _Closing:
+    recording: Recording
+    reason: RecordingReason
+    digit: str
+
+
+class Recordings:
+    """Every recording of the engine, from its Record command to its RecordingFinished.
+
+    The command's reply waits for the writer to open the files, so a bad path is an error
+    reply; capture starts at once regardless, so no audio is lost meanwhile. The event waits
+    for the writer to close them, so a file named in it is complete.
+    """
+
+    def __init__(
+        self,
+        *,
+        notify: Callable[[WriterResult], None],
+        reply: Callable[[int, CommandError | None], None],
+        emit: Callable[[Event], None],
+        tick_s: float,
+    ) -> None:
+        self._writer = RecordingWriter(notify)
+        self._reply = reply
+        self._emit = emit
+        self._tick_s = tick_s
+        self._active: dict[int, Recording] = {}
+        self._closing: dict[int, _Closing] = {}
+        self._refused: set[int] = set()
+        """Recordings whose files did not open: the writer's close for them is not news."""
+        self._tapped: set[Stream] = set()
+
+    def __len__(self) -> int:
+        return len(self._active) + len(self._closing)
+
+    def start(self, cmd: Record, stream: Stream, dtmf_streams: frozenset[int]) -> None:
+        if cmd.record_id in self._active or cmd.record_id in self._closing:
+            raise CommandError(ErrorCode.DUPLICATE_ID, f"recording {cmd.record_id} exists")
+        recording = Recording(
+            cmd, stream=stream, dtmf_streams=dtmf_streams, writer=self._writer, tick_s=self._tick_s
+        )
+        if stream.rx_tap is None or stream.tx_tap is None:
+            stream.rx_tap = Tap(codec=stream.codec, samples_per_packet=stream.spp)
+            stream.tx_tap = Tap(codec=stream.codec, samples_per_packet=stream.spp)
+            self._tapped.add(stream)
+        stream.recordings.append(recording)
+        self._active[cmd.record_id] = recording
+
+    def stop(self, record_id: int) -> None:
+        recording = self._active.get(record_id)
+        if recording is None:
+            raise CommandError(ErrorCode.UNKNOWN_RECORDING, f"no recording {record_id}")
+        self._finish(recording, "stopped")
+
+    def capture(self, now: float) -> None:
+        """One tick: a frame from each tapped stream's two directions into its recordings."""
+        for stream in list(self._tapped):
+            if stream.rx_tap is None or stream.tx_tap is None:
+                continue
+            rx = stream.rx_tap.pull(now)
+            tx = stream.tx_tap.pull(now)
+            for recording in list(stream.recordings):
+                reason = recording.add(rx, tx)
+                if reason is not None:
+                    self._finish(recording, reason)
+
+    def digit(self, stream_id: int, digit: str) -> None:
+        for recording in list(self._active.values()):
+            if stream_id in recording.dtmf_streams and digit in recording.cmd.stop_on_dtmf:
+                self._finish(recording, "dtmf", digit)
+
+    def bridge_gone(self, bridge_id: int) -> None:
+        for recording in list(self._active.values()):
+            if recording.cmd.bridge_id == bridge_id:
+                self._finish(recording, "hangup")
+
+    def stream_gone(self, stream: Stream) -> None:
+        for recording in list(stream.recordings):
+            self._finish(recording, "hangup")
+
+    def writer_result(self, result: WriterResult) -> None:
+        record_id = result.record_id
+        if isinstance(result, WriterOpened):
+            self._opened(result)
+            return
+        if record_id in self._refused:
+            self._refused.discard(record_id)
+            return
+        done = self._closing.pop(record_id, None)
+        if done is None:
+            return
+        cmd = done.recording.cmd
+        self._emit(
+            RecordingFinished(
+                record_id=record_id,
+                reason="error" if result.error else done.reason,
+                duration_s=done.recording.duration_s,
+                path_mixed=cmd.path_mixed,
+                path_rx=cmd.path_rx,
+                path_tx=cmd.path_tx,
+                path_stereo=cmd.path_stereo,
+                digit=done.digit,
+                error=result.error,
+            )
+        )
+
+    def stop_writer(self) -> None:
+        """Wait for every file to be finished; their results are notified before this returns."""
+        self._writer.stop()
+
+    def _opened(self, result: WriterOpened) -> None:
+        record_id = result.record_id
+        recording = self._active.get(record_id)
+        if recording is None:
+            closing = self._closing.get(record_id)
+            if closing is None:
+                return
+            recording = closing.recording
+        if not result.error:
+            self._reply(recording.cmd.request_id, None)
+            return
+        self._reply(recording.cmd.request_id, CommandError(ErrorCode.FILE, result.error))
+        if self._active.pop(record_id, None) is not None:
+            self._detach(recording)
+            recording.close()
+        self._closing.pop(record_id, None)
+        self._refused.add(record_id)
+
+    def _finish(self, recording: Recording, reason: RecordingReason, digit: str = "") -> None:
+        self._detach(recording)
+        del self._active[recording.cmd.record_id]
+        recording.close()
+        self._closing[recording.cmd.record_id] = _Closing(recording, reason, digit)
+
+    def _detach(self, recording: Recording) -> None:
+        stream = recording.stream
+        if recording not in stream.recordings:
+            return
+        stream.recordings.remove(recording)
+        if not stream.recordings:
+            stream.rx_tap = stream.tx_tap = None
+            self._tapped.discard(stream)

@@ -1,9 +1,9 @@
 """One RTP stream of the media engine: its sockets, what it was told, what it has seen.
 
 The engine's packet path reads and writes these attributes directly, so the class is a plain
-slotted record plus the few transitions that are not on that path: configuring, latching
-onto a peer, restarting receive tracking when the peer's source changes, and re-basing our
-outgoing sequence/timestamp when what we send to the peer switches source.
+slotted record plus its transitions: configuring, latching onto a peer, restarting receive
+tracking when the peer's source changes, mapping relayed packets onto our own sequence and
+timestamp (re-based whenever what we send switches source), and its RTCP.
 """
 
 from __future__ import annotations
@@ -14,12 +14,26 @@ import random
 import socket
 from typing import TYPE_CHECKING
 
+from rtp.packet import Buffer
+from rtp.rtcp import (
+    SDES_CNAME,
+    ReportBlock,
+    RtcpParseError,
+    SdesChunk,
+    SdesItem,
+    SenderReport,
+    SourceDescription,
+    build_compound,
+    ntp_from_unix,
+    ntp_middle32,
+    parse_compound,
+)
 from rtp.seq import uint16_add, uint16_diff, uint32_add
 from softswitch.mediaplane.protocol import Codec, Configure, StreamStats
 
 if TYPE_CHECKING:
     from rtp.dtmf import DtmfReceiver
-    from softswitch.mediaplane.player import Playback
+    from softswitch.mediaplane.player import DigitPlayback, Playback
     from softswitch.mediaplane.ports import PortPair
     from softswitch.mediaplane.recorder import Recording, Tap
 
@@ -27,6 +41,7 @@ SAMPLE_RATE = 8000
 LOCAL_SOURCE = -1
 """``fwd_epoch`` while we send our own audio (playback) rather than relay a peer's."""
 NO_SOURCE = -2
+RTCP_INTERVAL_S = 5.0
 MAX_DROPOUT = 3000
 MAX_MISORDER = 100
 """RFC 3550 A.1: a sequence number further ahead or behind than this is a restarted source."""
@@ -56,6 +71,7 @@ class Stream:
         "bytes_sent",
         "codec",
         "configured",
+        "digits",
         "dtmf",
         "dtmf_pt",
         "family",
@@ -161,6 +177,7 @@ class Stream:
         self.peer: Stream | None = None
         self.bridge_id: int | None = None
         self.player: Playback | None = None
+        self.digits: DigitPlayback | None = None
         self.recordings: list[Recording] = []
         self.rx_tap: Tap | None = None
         self.tx_tap: Tap | None = None
@@ -186,7 +203,12 @@ class Stream:
         self.receiving = cmd.direction in ("sendrecv", "recvonly")
         self.rtp_timeout_s = cmd.rtp_timeout_s
         self.timeout_since = now
+        if self.rtcp_sent_at == -math.inf:
+            # The first report after half an interval, as RFC 3550 6.2 has new members do.
+            self.rtcp_sent_at = now - RTCP_INTERVAL_S / 2
         self.timed_out = False
+        # Latching starts over on every offer/answer: the peer may have moved.
+        self.rx_from = None
         changed = remote != self.sdp_remote or cmd.symmetric != self.symmetric
         self.symmetric = cmd.symmetric
         if changed:
@@ -233,6 +255,23 @@ class Stream:
         self.fwd_epoch = epoch
         self.marker_next = True
 
+    def forward(self, epoch: int, seq: int, ts: int, now: float) -> tuple[int, int, bool]:
+        """Our sequence number, timestamp and forced marker for a relayed packet.
+
+        Re-bases first if the packet comes from another source than the last one relayed;
+        the newest relayed packet is remembered so the next re-base continues from it.
+        """
+        if self.fwd_epoch != epoch:
+            self.rebase(epoch, seq, ts, now)
+        out_seq = uint16_add(seq, self.seq_off)
+        out_ts = uint32_add(ts, self.ts_off)
+        marker = self.marker_next
+        self.marker_next = False
+        if uint16_diff(out_seq, self.seq) > 0:
+            self.seq = out_seq
+            self.ts = out_ts
+        return out_seq, out_ts, marker
+
     def next_local(self, now: float) -> tuple[int, int, bool]:
         """Sequence number, timestamp and marker for a packet we generate ourselves."""
         if self.fwd_epoch != LOCAL_SOURCE:
@@ -245,6 +284,81 @@ class Stream:
         self.seq = uint16_add(self.seq, 1)
         self.ts = uint32_add(self.ts, self.spp)
         return self.seq, self.ts, False
+
+    def on_rtcp(self, data: Buffer, now: float) -> bool:
+        """Take note of the peer's sender report; whether *data* was RTCP at all."""
+        try:
+            packets = parse_compound(data)
+        except RtcpParseError:
+            return False
+        self.rtcp_received += 1
+        for packet in packets:
+            if isinstance(packet, SenderReport) and packet.ssrc == self.rx_ssrc:
+                self.last_sr = (ntp_middle32(packet.ntp_timestamp), now)
+        return True
+
+    def rtcp_report(self, now: float, wallclock: float, cname: str) -> bytes:
+        """A compound SR + SDES: what we sent, and (RFC 3550 A.3) what we received."""
+        self.rtcp_sent_at = now
+        reports: tuple[ReportBlock, ...] = ()
+        if self.rx_ssrc >= 0:
+            expected = self.rx_ext_max - self.rx_base + 1
+            interval_expected = expected - self.rtcp_expected_prior
+            interval_lost = interval_expected - (self.rx_count - self.rtcp_received_prior)
+            self.rtcp_expected_prior = expected
+            self.rtcp_received_prior = self.rx_count
+            fraction = 0
+            if interval_expected > 0 and interval_lost > 0:
+                fraction = min(255, (interval_lost << 8) // interval_expected)
+            lsr, dlsr = 0, 0
+            if self.last_sr is not None:
+                lsr = self.last_sr[0]
+                dlsr = min(0xFFFFFFFF, int((now - self.last_sr[1]) * 65536))
+            reports = (
+                ReportBlock(
+                    ssrc=self.rx_ssrc,
+                    fraction_lost=fraction,
+                    cumulative_lost=min(0x7FFFFF, self.lost),
+                    highest_sequence=self.rx_ext_max & 0xFFFFFFFF,
+                    lsr=lsr,
+                    dlsr=dlsr,
+                ),
+            )
+        # The RTP timestamp "now": the last one sent, advanced by the time since.
+        elapsed = 0 if self.sent_at is None else round((now - self.sent_at) * SAMPLE_RATE)
+        report = SenderReport(
+            ssrc=self.ssrc,
+            ntp_timestamp=ntp_from_unix(wallclock),
+            rtp_timestamp=uint32_add(self.ts, elapsed),
+            packet_count=self.packets_sent & 0xFFFFFFFF,
+            octet_count=(self.bytes_sent - 12 * self.packets_sent) & 0xFFFFFFFF,
+            reports=reports,
+        )
+        sdes = SourceDescription(
+            chunks=(SdesChunk(ssrc=self.ssrc, items=(SdesItem(kind=SDES_CNAME, value=cname),)),)
+        )
+        return build_compound((report, sdes))
+
+    @property
+    def rtcp_remote(self) -> Sockaddr | None:
+        """RTCP goes to the port above the peer's RTP port (no ``a=rtcp`` in our SDP model)."""
+        remote = self.remote
+        if remote is None:
+            return None
+        if len(remote) == 4:
+            return (remote[0], remote[1] + 1, 0, 0)
+        return (remote[0], remote[1] + 1)
+
+    def idle_local(self) -> None:
+        """A tick of our own source with nothing sent: time moves on, the sequence does not."""
+        self.ts = uint32_add(self.ts, self.spp)
+
+    @property
+    def relaying(self) -> bool:
+        """Whether relayed packets may go to this stream now (not paused for our own audio)."""
+        return (
+            self.sending and self.remote is not None and self.player is None and self.digits is None
+        )
 
     def stats(self, now: float) -> StreamStats:
         learned = (self.remote[0], self.remote[1]) if self.latched and self.remote else None

@@ -6,6 +6,8 @@ import itertools
 import os
 import shutil
 import socket
+from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -85,3 +87,7 @@ def rtp_range(size: int = _RTP_BLOCK) -> tuple[int, int]:
         if _bindable(low, "udp") and _bindable(high, "udp"):
             return low, high
     raise RuntimeError("no free RTP port range left")
+
+
+RunDir = Callable[[str], Path]
+"""Gives a fresh directory per peer run (SIPp, baresip), labelled for reading after a failure."""

@@ -6,11 +6,8 @@ the CLI (``endpoint show``, ``cli -x "pjsip show contacts"``) proves what the sw
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -24,25 +21,15 @@ from tests.harness.sipp import (
     scenario,
 )
 from tests.harness.switch import SwitchProcess
-from tests.harness.tools import free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool
 
 pytestmark = pytest.mark.peer
 
 TRANSPORTS: list[Transport] = ["u1", "t1"]
 
-RunDir = Callable[[str], Path]
-
-
 @pytest.fixture(autouse=True)
 def _sipp_installed() -> None:
     require_tool("sipp")
-
-
-@pytest.fixture
-def run_dir(tmp_path: Path) -> RunDir:
-    """A fresh directory per SIPp run, kept for inspection when a test fails."""
-    counter = itertools.count(1)
-    return lambda label: tmp_path / f"sipp-{next(counter):02d}-{label}"
 
 
 def contact_re(user: str, port: int) -> re.Pattern[str]:

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from media.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
-from rtp.packet import RtpPacket
+from rtp.packet import RtpPacket, is_rtcp
 from softswitch.mediaplane.client import MediaPlane
 from softswitch.mediaplane.protocol import Codec, Event
 
@@ -105,6 +105,9 @@ class Phone:
         loop = asyncio.get_running_loop()
         while True:
             data, addr = await loop.sock_recvfrom(self.sock, 2048)
+            if is_rtcp(data):
+                # Another phone's RTCP: the engine sends it to the port above the RTP port.
+                continue
             self.sources.add(addr)
             self.received.append((time.monotonic(), RtpPacket.parse(data)))
             self._arrived.set()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from rtp.dtmf import TelephoneEvent
+import itertools
+
+import pytest
+
+from rtp.dtmf import DigitEnded, DtmfReceiver, TelephoneEvent
 from rtp.packet import RtpPacket
-from softswitch.mediaplane.protocol import DtmfBegin, DtmfEnd, Event
+from rtp.seq import uint16_diff, uint32_diff
+from softswitch.mediaplane.client import CommandFailed
+from softswitch.mediaplane.protocol import DtmfBegin, DtmfEnd, ErrorCode, Event
 from tests.mediaplane import Phone, media_plane, wire
 
 
@@ -75,3 +81,47 @@ async def test_digits_on_an_unbridged_stream_are_still_detected() -> None:
         end = await started.wait_event(lambda e: isinstance(e, DtmfEnd))
         assert end == DtmfEnd(stream_id=7, digit="5", duration_ms=60)
         assert _dtmf(started.events)[0] == DtmfBegin(stream_id=7, digit="5")
+
+
+async def test_send_dtmf_produces_events_a_receiver_decodes_once() -> None:
+    async with media_plane() as started, Phone() as b:
+        plane = started.plane
+        await plane.allocate(3, "127.0.0.1")
+        await plane.configure(
+            3,
+            remote_host="127.0.0.1",
+            remote_port=b.port,
+            codec="PCMU",
+            payload_type=0,
+            dtmf_payload_type=101,
+        )
+        await plane.send_dtmf(3, "1#", duration_ms=100, gap_ms=40)
+        packets = await b.quiet()
+        assert len(packets) == 14
+        assert {p.payload_type for p in packets} == {101}
+        assert len({p.ssrc for p in packets}) == 1
+        assert [p.marker for p in packets] == [True] + [False] * 6 + [True] + [False] * 6
+        assert len({p.timestamp for p in packets[:7]}) == 1
+        assert uint32_diff(packets[7].timestamp, packets[0].timestamp) >= 800
+        for before, after in itertools.pairwise(packets):
+            assert uint16_diff(after.sequence, before.sequence) == 1
+        receiver = DtmfReceiver()
+        decoded = [
+            event
+            for p in packets
+            for event in receiver.feed(p.timestamp, p.marker, p.payload, 0.0)
+            if isinstance(event, DigitEnded)
+        ]
+        assert [(e.digit, e.duration_ms) for e in decoded] == [("1", 100), ("#", 100)]
+
+
+async def test_send_dtmf_needs_a_telephone_event_payload_type() -> None:
+    async with media_plane() as started, Phone() as b:
+        plane = started.plane
+        await plane.allocate(3, "127.0.0.1")
+        await plane.configure(
+            3, remote_host="127.0.0.1", remote_port=b.port, codec="PCMU", payload_type=0
+        )
+        with pytest.raises(CommandFailed) as failed:
+            await plane.send_dtmf(3, "5")
+        assert failed.value.code is ErrorCode.NO_DTMF

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile
+import soundfile  # type: ignore[import-untyped]
 
 from media.goertzel import dominant_frequency
 from rtp.seq import uint16_diff, uint32_diff

@@ -44,6 +44,7 @@ MESSAGES: list[p.Message] = [
         silence_s=5.0,
     ),
     p.StopRecord(request_id=10, record_id=4),
+    p.SendDtmf(request_id=15, stream_id=2, digits="12#", duration_ms=80, gap_ms=0),
     p.Release(request_id=11, stream_id=2),
     p.Stats(request_id=12, stream_id=2),
     p.Status(request_id=13),
@@ -156,6 +157,8 @@ def test_oversized_and_non_message_frames_are_refused() -> None:
         (lambda: p.PlayTone(request_id=1, stream_id=1, play_id=1, tone="dial"), "tone"),  # type: ignore[arg-type]
         (lambda: p.Record(request_id=1, record_id=1, path_rx="/x.wav"), "exactly one"),
         (lambda: p.Record(request_id=1, record_id=1, stream_id=1), "at least one path"),
+        (lambda: p.SendDtmf(request_id=1, stream_id=1, digits=""), "no digits"),
+        (lambda: p.SendDtmf(request_id=1, stream_id=1, digits="1", duration_ms=10), "duration"),
         (
             lambda: p.Record(request_id=1, record_id=1, stream_id=1, path_rx="x", stop_on_dtmf="x"),
             "not a DTMF digit",

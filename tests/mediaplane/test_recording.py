@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-import soundfile
+import soundfile  # type: ignore[import-untyped]
 
 from media.goertzel import dominant_frequency, goertzel_power
 from media.tones import silence, sine

@@ -1,0 +1,198 @@
+"""Calls through the B2BUA, SIPp on both ends: UAC → switch → UAS with RTP both ways.
+
+The UAC plays SIPp's bundled PCMA capture (236 packets); the UAS echoes what it gets. The
+switch's per-leg media counters (logged when a call ends) prove the audio went through our
+ports in both directions, and the media plane's port pool must be whole again afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.harness.sipp import SippResult, SippUAS, register_contact, run_sipp, scenario
+from tests.harness.switch import SwitchProcess
+from tests.harness.tools import RunDir, free_port, require_tool
+
+pytestmark = pytest.mark.peer
+
+PCAP_PACKETS = 236
+MEDIA_LINE = re.compile(r"(PJSIP/\d+)-[0-9a-f]{8} media: (\d+) packets in, (\d+) out, (\d+) lost")
+
+
+@pytest.fixture(autouse=True)
+def _sipp_installed() -> None:
+    require_tool("sipp")
+
+
+def media_counters(switch: SwitchProcess, since: int) -> dict[str, tuple[int, int]]:
+    """``{"PJSIP/101": (in, out), ...}`` from the lines the switch logs as a call ends."""
+    switch.wait_for_log(r"PJSIP/102-[0-9a-f]{8} media:", since=since, timeout_s=10)
+    counters = {}
+    for match in MEDIA_LINE.finditer(switch.log_text(since)):
+        counters[match.group(1)] = (int(match.group(2)), int(match.group(3)))
+    return counters
+
+
+def final_status(result: SippResult) -> str:
+    """The status code of the last response SIPp received."""
+    statuses = [m.split(" ", 2)[1] for m in result.received() if m.startswith("SIP/2.0 ")]
+    return statuses[-1] if statuses else ""
+
+
+def ports_all_free(switch: SwitchProcess) -> bool:
+    text = switch.cli("cli", "-x", "media show status").stdout
+    match = re.search(r"Ports: (\d+) free of (\d+)", text)
+    assert match, text
+    return match.group(1) == match.group(2)
+
+
+def wait_until(condition: object, timeout_s: float = 5.0) -> bool:
+    assert callable(condition)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
+
+
+def call(switch: SwitchProcess, run_dir: RunDir, *, callee: str = "102",
+         hold_ms: int = 8000) -> SippResult:
+    return run_sipp(
+        scenario("b2bua_uac_pcap"),
+        target=switch.sip_address,
+        local_port=free_port("both"),
+        service=callee,
+        auth_user="101",
+        auth_pass="pass101",
+        variables={"caller": "101", "hold_ms": str(hold_ms)},
+        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        timeout_s=hold_ms / 1000 + 15,
+        workdir=run_dir("uac"),
+    )
+
+
+def test_call_relays_rtp_both_ways_through_the_switch(switch: SwitchProcess,
+                                                      run_dir: RunDir) -> None:
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    since = switch.log_offset()
+    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+                 workdir=run_dir("uas")) as uas:
+        result = call(switch, run_dir)
+        assert result.ok, result.describe()
+        answered = uas.wait(10)
+        assert answered.ok, answered.describe()
+    counters = media_counters(switch, since)
+    caller_in, caller_out = counters["PJSIP/101"]
+    callee_in, callee_out = counters["PJSIP/102"]
+    # UAC sent → switch received → switch sent to UAS; UAS echoed → switch → UAC.
+    assert caller_in >= PCAP_PACKETS * 0.99, counters
+    assert callee_out >= PCAP_PACKETS * 0.99, counters
+    assert callee_in >= PCAP_PACKETS * 0.99, counters
+    assert caller_out >= PCAP_PACKETS * 0.99, counters
+    assert wait_until(lambda: ports_all_free(switch))
+    assert "Traceback" not in switch.log_text()
+
+
+def test_unknown_extension_is_404_and_unregistered_one_is_480(switch: SwitchProcess,
+                                                              run_dir: RunDir) -> None:
+    for callee, status in (("999", "404"), ("103", "480")):
+        result = run_sipp(
+            scenario("b2bua_uac_rejected"),
+            target=switch.sip_address,
+            local_port=free_port("both"),
+            service=callee,
+            auth_user="101",
+            auth_pass="pass101",
+            variables={"caller": "101"},
+            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            timeout_s=15,
+            workdir=run_dir(f"uac-{callee}"),
+        )
+        assert result.ok, result.describe()
+        assert final_status(result) == status, result.describe()
+    assert wait_until(lambda: ports_all_free(switch))
+
+
+def test_busy_callee_gives_486_to_the_caller(switch: SwitchProcess, run_dir: RunDir) -> None:
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_busy"),
+                 rtp_echo=False, workdir=run_dir("uas")) as uas:
+        result = run_sipp(
+            scenario("b2bua_uac_rejected"),
+            target=switch.sip_address,
+            local_port=free_port("both"),
+            service="102",
+            auth_user="101",
+            auth_pass="pass101",
+            variables={"caller": "101"},
+            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            timeout_s=15,
+            workdir=run_dir("uac"),
+        )
+        assert result.ok, result.describe()
+        assert final_status(result) == "486", result.describe()
+        busy = uas.wait(10)
+        assert busy.ok, busy.describe()
+    assert wait_until(lambda: ports_all_free(switch))
+
+
+def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: RunDir) -> None:
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    since = switch.log_offset()
+    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_ring_cancel"),
+                 rtp_echo=False, workdir=run_dir("uas")) as uas:
+        result = run_sipp(
+            scenario("b2bua_uac_cancel"),
+            target=switch.sip_address,
+            local_port=free_port("both"),
+            service="102",
+            auth_user="101",
+            auth_pass="pass101",
+            variables={"caller": "101"},
+            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            timeout_s=15,
+            workdir=run_dir("uac"),
+        )
+        assert result.ok, result.describe()
+        cancelled = uas.wait(10)
+        assert cancelled.ok, cancelled.describe()
+    assert wait_until(lambda: ports_all_free(switch))
+    assert "Traceback" not in switch.log_text(since)
+
+
+def test_callee_hangs_up_first(switch: SwitchProcess, run_dir: RunDir) -> None:
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_bye"),
+                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+        result = run_sipp(
+            scenario("b2bua_uac_wait_bye"),
+            target=switch.sip_address,
+            local_port=free_port("both"),
+            service="102",
+            auth_user="101",
+            auth_pass="pass101",
+            variables={"caller": "101"},
+            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            timeout_s=15,
+            workdir=run_dir("uac"),
+        )
+        assert result.ok, result.describe()
+        hung_up = uas.wait(10)
+        assert hung_up.ok, hung_up.describe()
+    assert wait_until(lambda: ports_all_free(switch))
