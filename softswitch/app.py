@@ -135,7 +135,7 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
                                                                         source)
         calls = CallService(stack=stack, store=store, identifier=identifier,
                             authenticator=authenticator, media=media, dialogs=dialogs,
-                            user_agent=config.sip.user_agent)
+                            events=events, user_agent=config.sip.user_agent)
         router.register(Method.REGISTER, registrar.handle)
         router.register(Method.OPTIONS, OptionsService(store, lambda: router.allow).handle)
         router.register(Method.INVITE, calls.handle_invite)

@@ -40,7 +40,18 @@ class FullyBooted:
     pass
 
 
-Event = ContactChanged | RegistrationChanged | FullyBooted
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DtmfReceived:
+    """A digit arrived from a channel's peer (AMI ``DTMFBegin``/``DTMFEnd``)."""
+
+    channel: str
+    uniqueid: str
+    digit: str
+    end: bool
+    duration_ms: int | None = None
+
+
+Event = ContactChanged | RegistrationChanged | FullyBooted | DtmfReceived
 Subscriber = Callable[[Event], None]
 
 

@@ -24,7 +24,10 @@ from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.legs import InboundLeg, MediaStream, OutboundLeg, body_sdp
 from softswitch.channel import Channel, ChannelState, Direction, HangupCause, Identifiers
 from softswitch.identify import EndpointIdentifier
+from softswitch.events import DtmfReceived, EventBus
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
+from softswitch.mediaplane.protocol import DtmfBegin, DtmfEnd, RemoteLearned
+from softswitch.mediaplane.protocol import Event as MediaEvent
 from softswitch.qualify import contact_destination
 from softswitch.storage.records import ContactRecord, EndpointRecord
 from softswitch.storage.repository import Store
@@ -42,6 +45,7 @@ class CallService:
         authenticator: Authenticator,
         media: MediaPlane,
         dialogs: DialogRegistry,
+        events: EventBus,
         user_agent: str,
     ) -> None:
         self._stack = stack
@@ -50,9 +54,12 @@ class CallService:
         self._auth = authenticator
         self._media = media
         self._dialogs = dialogs
+        self._events = events
         self._user_agent = user_agent
         self.ids = Identifiers()
         self.channels: dict[str, Channel] = {}
+        self._by_stream: dict[int, Channel] = {}
+        media.subscribe(self._media_event)
         self._streams = itertools.count(1)
         self._bridges = itertools.count(1)
 
@@ -97,7 +104,7 @@ class CallService:
             accountcode=endpoint.accountcode or "", language=endpoint.language or "en",
         )
         self.channels[channel.name] = channel
-        stream = await self._stream(endpoint, tx.source)
+        stream = await self._stream(endpoint, tx.source, channel)
         call: Call | None = None
         try:
             inbound = InboundLeg(
@@ -135,15 +142,46 @@ class CallService:
             else:
                 await self._media.release(stream.stream_id)
             for leg in call.outbound if call is not None else ():
-                self.channels.pop(leg.channel.name, None)
-            self.channels.pop(channel.name, None)
+                self._forget(leg.channel, leg.stream.stream_id)
+            self._forget(channel, stream.stream_id)
 
-    async def _stream(self, endpoint: EndpointRecord, peer: Address) -> MediaStream:
+    async def _stream(self, endpoint: EndpointRecord, peer: Address,
+                      channel: Channel) -> MediaStream:
         stream_id = next(self._streams)
         host, _ = self._stack.local_endpoint(peer.transport, peer.host)
         port = await self._media.allocate(stream_id, host)
+        self._by_stream[stream_id] = channel
         return MediaStream(stream_id=stream_id, host=host, port=port,
                            codecs=_codecs(endpoint))
+
+    def _forget(self, channel: Channel, stream_id: int) -> None:
+        self.channels.pop(channel.name, None)
+        self._by_stream.pop(stream_id, None)
+
+    def _media_event(self, event: MediaEvent) -> None:
+        match event:
+            case DtmfBegin(stream_id=stream_id, digit=digit):
+                channel = self._by_stream.get(stream_id)
+                if channel is not None:
+                    log.info("%s DTMF begin %s", channel.name, digit)
+                    self._events.publish(DtmfReceived(channel=channel.name,
+                                                      uniqueid=channel.uniqueid,
+                                                      digit=digit, end=False))
+            case DtmfEnd(stream_id=stream_id, digit=digit, duration_ms=duration):
+                channel = self._by_stream.get(stream_id)
+                if channel is not None:
+                    log.info("%s DTMF end %s (%d ms)", channel.name, digit, duration)
+                    self._events.publish(DtmfReceived(channel=channel.name,
+                                                      uniqueid=channel.uniqueid,
+                                                      digit=digit, end=True,
+                                                      duration_ms=duration))
+            case RemoteLearned(stream_id=stream_id, host=host, port=port):
+                channel = self._by_stream.get(stream_id)
+                if channel is not None:
+                    log.info("%s sends RTP from %s:%d: following it (symmetric RTP)",
+                             channel.name, host, port)
+            case _:
+                pass
 
     async def _legs(self, call: Call, caller: Channel, target: EndpointRecord,
                     exten: str) -> list[OutboundLeg]:
@@ -168,11 +206,6 @@ class CallService:
                 continue
             if destination is None:
                 continue
-            try:
-                stream = await self._stream(target, destination)
-            except MediaPlaneError as exc:
-                log.warning("no media port for %s: %s", target.id, exc)
-                continue
             uniqueid = self.ids.uniqueid()
             channel = Channel(
                 name=self.ids.channel_name("PJSIP", target.id), uniqueid=uniqueid,
@@ -180,6 +213,11 @@ class CallService:
                 context=target.context, exten=exten, caller_num=caller.caller_num,
                 caller_name=caller.caller_name, connected_num=exten,
             )
+            try:
+                stream = await self._stream(target, destination, channel)
+            except MediaPlaneError as exc:
+                log.warning("no media port for %s: %s", target.id, exc)
+                continue
             self.channels[channel.name] = channel
             host, _ = self._stack.local_endpoint(destination.transport, destination.host)
             caller_uri = SipUri(scheme="sip", user=caller.caller_num or "anonymous", host=host)
