@@ -7,6 +7,7 @@ synopsis and a handler returning text.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -149,6 +150,11 @@ async def _core_show_channels(switch: Switch, _args: Sequence[str]) -> str:
     return body + f"\n{len(rows)} active channels\n{calls} active calls\n"
 
 
+async def _core_show_tasks(_switch: Switch, _args: Sequence[str]) -> str:
+    # The console's own task is one of them; leaks show as a count that keeps growing.
+    return f"{len(asyncio.all_tasks())} asyncio tasks\n"
+
+
 async def _media_show_status(switch: Switch, _args: Sequence[str]) -> str:
     status = await switch.media.status()
     return (
@@ -165,6 +171,8 @@ COMMANDS: tuple[Command, ...] = (
             usage="core show uptime", handler=_core_show_uptime),
     Command(words=("core", "show", "channels"), synopsis="Display information on channels",
             usage="core show channels", handler=_core_show_channels),
+    Command(words=("core", "show", "tasks"), synopsis="Count the switch's running tasks",
+            usage="core show tasks", handler=_core_show_tasks),
     Command(words=("media", "show", "status"),
             synopsis="Show the media plane's ports, streams and bridges",
             usage="media show status", handler=_media_show_status),

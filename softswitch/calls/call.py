@@ -12,6 +12,7 @@ import contextlib
 import enum
 import logging
 
+from sip.sdp import Direction
 from softswitch.calls.legs import InboundLeg, OutboundLeg
 from softswitch.channel import HangupCause
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
@@ -120,8 +121,9 @@ class Call:
             with contextlib.suppress(MediaPlaneError):
                 await self._media.unbridge(self._bridge_id)
         await self.tasks.wait()
-        for outbound in self.outbound:
-            await outbound.wait()
+        # Media goes back to the pool at once; a cancelled leg that never got a provisional
+        # may keep its INVITE transaction until Timer B (RFC 3261 §9.1 forbids the CANCEL
+        # before a provisional), but it needs no port for that.
         legs: list[InboundLeg | OutboundLeg] = [self.inbound, *self.outbound]
         for leg in legs:
             with contextlib.suppress(MediaPlaneError):
@@ -132,6 +134,8 @@ class Call:
                     stats.packets_lost,
                 )
             await self._media.release(leg.stream.stream_id)
+        for outbound in self.outbound:
+            await outbound.wait()
 
     async def _bridge(self, leg: OutboundLeg) -> None:
         if self._bridged_with is leg:
@@ -178,6 +182,10 @@ class Call:
             self.tasks.spawn(self.hang_up(cause))
 
     def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None:
-        # Both legs terminate on our media plane, so hold stays local to the leg that asked.
         self.log.info("%s %s", leg.channel.name, "put the call on hold" if on_hold else
                       "resumed the call")
+        # Pass the hold on, so the other phone shows it (and stops sending while held).
+        other = self.winner if leg is self.inbound else self.inbound
+        if other is not None and not other.ended:
+            self.tasks.spawn(other.reinvite(Direction.SENDONLY if on_hold
+                                            else Direction.SENDRECV))

@@ -13,6 +13,11 @@ import logging
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from sip.address import Address
+from sip.builders import build_cancel, build_request
+from sip.dialog import Dialog, DialogError
+from sip.errors import SipError
+from sip.message import Method, Request, Response
 from sip.offer_answer import (
     Codec,
     NegotiatedAudio,
@@ -23,13 +28,7 @@ from sip.offer_answer import (
     is_hold,
     parse_answer,
 )
-from sip.sdp import SdpParseError, SessionDescription, parse_sdp
-
-from sip.address import Address
-from sip.builders import build_cancel, build_request
-from sip.dialog import Dialog, DialogError
-from sip.errors import SipError
-from sip.message import Method, Request, Response
+from sip.sdp import Direction, SdpParseError, SessionDescription, parse_sdp
 from sip.stack import RequestTimeout, ServerTransaction, SipStack, call_logger, new_tag
 from sip.transport import TransportUnavailable
 from sip.uri import NameAddr, SipUri
@@ -242,6 +241,10 @@ class InboundLeg:
 
     def handle_ack(self, request: Request, source: Address) -> None:
         self._acked.set()
+
+    async def reinvite(self, direction: Direction) -> bool:
+        return await reinvite(self._stack, self.dialog, self.stream, self._media,
+                              direction=direction, symmetric=self._symmetric, logger=self.log)
 
     def handle_stray_response(self, response: Response, source: Address) -> None:
         return
@@ -482,12 +485,61 @@ class OutboundLeg:
     def handle_ack(self, request: Request, source: Address) -> None:
         return
 
+    async def reinvite(self, direction: Direction) -> bool:
+        if self.dialog is None or not self.answered:
+            return False
+        return await reinvite(self._stack, self.dialog, self.stream, self._media,
+                              direction=direction, symmetric=self._symmetric, logger=self.log)
+
     def handle_stray_response(self, response: Response, source: Address) -> None:
         # A retransmitted 2xx: our ACK was lost.
         if self.dialog is not None and 200 <= response.status < 300 and (
             response.cseq.method == Method.INVITE
         ):
             self._send_ack()
+
+
+async def reinvite(
+    stack: SipStack,
+    dialog: Dialog,
+    stream: MediaStream,
+    media: MediaPlane,
+    *,
+    direction: Direction,
+    symmetric: bool,
+    logger: logging.LoggerAdapter[logging.Logger],
+) -> bool:
+    """Re-offer our stream in *direction* (hold: sendonly, resume: sendrecv); True on 2xx."""
+    chosen = stream.negotiated
+    offer, stream.session = build_offer(
+        address=stream.host, port=stream.port,
+        codecs=(chosen.codec,) if chosen is not None else stream.codecs,
+        dtmf_pt=chosen.dtmf_payload_type if chosen is not None else 101,
+        session=stream.session, direction=direction,
+    )
+    via = stack.via_value(dialog.peer.transport, towards=dialog.peer.host)
+    invite = dialog.create_request(Method.INVITE.value, via=via, headers=[SDP],
+                                   body=offer.to_bytes())
+    try:
+        response = await stack.send_request(invite, dialog.peer)
+    except (RequestTimeout, TransportUnavailable) as exc:
+        logger.info("re-INVITE got no answer: %s", exc)
+        return False
+    if not 200 <= response.status < 300:
+        logger.info("re-INVITE refused: %d %s", response.status, response.reason)
+        return False
+    dialog.confirm(response)
+    stack.send_stateless(dialog.create_ack(via=stack.via_value(
+        dialog.peer.transport, towards=dialog.peer.host)), dialog.peer)
+    try:
+        answer = body_sdp(response)
+        if answer is not None:
+            stream.negotiated = parse_answer(offer, answer)
+    except (SdpParseError, OfferAnswerError) as exc:
+        logger.warning("re-INVITE answer unusable: %s", exc)
+        return False
+    await stream.apply(media, symmetric=symmetric)
+    return True
 
 
 async def _common_in_dialog(leg: InboundLeg | OutboundLeg, tx: ServerTransaction) -> None:

@@ -10,12 +10,11 @@ import itertools
 import logging
 import time
 
-from sip.offer_answer import Codec, apply_allow_disallow
-from sip.sdp import SdpParseError, SessionDescription
-
 from sip.address import Address
 from sip.errors import ParseError
 from sip.message import Request
+from sip.offer_answer import Codec, apply_allow_disallow
+from sip.sdp import SdpParseError, SessionDescription
 from sip.stack import ServerTransaction, SipStack
 from sip.uri import NameAddr, SipUri
 from softswitch.authenticator import Authenticator
@@ -23,8 +22,8 @@ from softswitch.calls.call import Call, DialStatus
 from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.legs import InboundLeg, MediaStream, OutboundLeg, body_sdp
 from softswitch.channel import Channel, ChannelState, Direction, HangupCause, Identifiers
-from softswitch.identify import EndpointIdentifier
 from softswitch.events import DtmfReceived, EventBus
+from softswitch.identify import EndpointIdentifier
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
 from softswitch.mediaplane.protocol import DtmfBegin, DtmfEnd, RemoteLearned
 from softswitch.mediaplane.protocol import Event as MediaEvent

@@ -63,7 +63,13 @@ from softswitch.mediaplane.protocol import (
     Unbridge,
     encode,
 )
-from softswitch.mediaplane.recorder import Recordings, WriterClosed, WriterOpened
+from softswitch.mediaplane.recorder import (
+    SAMPLE_RATE,
+    TICK_SAMPLES,
+    Recordings,
+    WriterClosed,
+    WriterOpened,
+)
 from softswitch.mediaplane.streams import (
     MAX_DROPOUT,
     MAX_MISORDER,
@@ -75,7 +81,8 @@ from softswitch.mediaplane.streams import (
 
 log = logging.getLogger(__name__)
 
-TICK_S = 0.02
+TICK_S = TICK_SAMPLES / SAMPLE_RATE
+"""20 ms: every recording frame and every default packet is one tick long."""
 MAX_CATCH_UP = 5
 """Missed ticks run back to back after a stall; beyond this many they are skipped."""
 HOUSEKEEPING_TICKS = 10
@@ -104,9 +111,12 @@ class Mailbox:
     def __init__(self) -> None:
         self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._closed = False
 
     def put(self, item: object) -> None:
-        """Thread-safe."""
+        """Thread-safe; after :meth:`close` the item is dropped (nobody is left to read it)."""
+        if self._closed:
+            return
         self._queue.put(item)
         os.eventfd_write(self.fd, 1)
 
@@ -121,6 +131,7 @@ class Mailbox:
                 return items
 
     def close(self) -> None:
+        self._closed = True
         os.close(self.fd)
 
 
@@ -146,22 +157,18 @@ class MediaEngine:
         *,
         port_min: int,
         port_max: int,
-        tick_s: float = TICK_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._control = control
         control.setblocking(False)
         self._pool = PortPool(port_min, port_max)
-        self._tick_s = tick_s
         self._clock = clock
         self._epoll = select.epoll()
         self._mailbox = Mailbox()
         self._playbacks = Playbacks(
             post=self._mailbox.put, reply=self._reply, emit=self._send, send=self._send_local
         )
-        self._recordings = Recordings(
-            notify=self._mailbox.put, reply=self._reply, emit=self._send, tick_s=tick_s
-        )
+        self._recordings = Recordings(notify=self._mailbox.put, reply=self._reply, emit=self._send)
         self._cname = f"mediaplane@{socket.gethostname()}"
         self._decoder = FrameDecoder()
         self._out = bytearray()
@@ -179,7 +186,7 @@ class MediaEngine:
         self._dtmf_open: set[Stream] = set()
         self._dialling: set[Stream] = set()
         self._now = clock()
-        self._next_tick = self._now + tick_s
+        self._next_tick = self._now + TICK_S
         self._ticks = 0
         self._stopping = False
         self._controller_gone = False
@@ -219,7 +226,7 @@ class MediaEngine:
         rtp_fds = self._rtp_fds
         receive = self._receive
         control_fd = self._control.fileno()
-        self._next_tick = clock() + self._tick_s
+        self._next_tick = clock() + TICK_S
         try:
             while not self._stopping:
                 timeout = self._next_tick - clock()
@@ -245,7 +252,7 @@ class MediaEngine:
             self._teardown()
 
     def _run_ticks(self, now: float) -> None:
-        behind = int((now - self._next_tick) / self._tick_s)
+        behind = int((now - self._next_tick) / TICK_S)
         if behind >= MAX_CATCH_UP:
             self.ticks_late += behind
             log.warning("media loop %d ticks late; skipping them", behind)
@@ -253,7 +260,7 @@ class MediaEngine:
             behind = 0
         for _ in range(behind + 1):
             self._tick(now)
-            self._next_tick += self._tick_s
+            self._next_tick += TICK_S
 
     def _tick(self, now: float) -> None:
         self._ticks += 1
@@ -418,10 +425,10 @@ class MediaEngine:
 
     def _receive_rtcp(self, s: Stream) -> None:
         try:
-            n = s.pair.rtcp.recv_into(self._buf)
+            n, addr = s.pair.rtcp.recvfrom_into(self._buf)
         except OSError:
             return
-        if not s.on_rtcp(self._mv[:n], self._now):
+        if not s.on_rtcp(self._mv[:n], addr, self._now):
             self.packets_malformed += 1
 
     def _send_local(self, s: Stream, payload: bytes, now: float) -> None:
@@ -725,6 +732,7 @@ class MediaEngine:
             recordings=len(self._recordings),
             packets_malformed=self.packets_malformed,
             packets_unexpected=self.packets_unexpected,
+            send_errors=self.send_errors,
             ticks_late=self.ticks_late,
         )
 

@@ -347,6 +347,8 @@ class EngineStats(_Message):
     packets_malformed: int
     packets_unexpected: int
     """Dropped: for a stream not yet configured, an unknown payload type, or a foreign source."""
+    send_errors: int
+    """``sendto`` failures (unreachable network, full socket buffer): packets not sent."""
     ticks_late: int
     """Ticks that started more than one period late: the loop was overloaded."""
 

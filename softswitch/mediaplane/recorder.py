@@ -235,6 +235,10 @@ def _render(kind: int, rx: Samples, tx: Samples) -> Samples:
     return mixed
 
 
+def _ticks(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * SAMPLE_RATE / TICK_SAMPLES)
+
+
 class Recording:
     """One Record command being captured: tick frames in, chunks out, stop conditions."""
 
@@ -259,7 +263,6 @@ class Recording:
         stream: Stream,
         dtmf_streams: frozenset[int],
         writer: RecordingWriter,
-        tick_s: float,
     ) -> None:
         self.cmd = cmd
         self.stream = stream
@@ -267,8 +270,8 @@ class Recording:
         self.dtmf_streams = dtmf_streams
         self.ticks = 0
         self._writer = writer
-        self._max_ticks = None if cmd.max_duration_s is None else round(cmd.max_duration_s / tick_s)
-        self._silence_ticks = None if cmd.silence_s is None else round(cmd.silence_s / tick_s)
+        self._max_ticks = _ticks(cmd.max_duration_s)
+        self._silence_ticks = _ticks(cmd.silence_s)
         self._silent = 0
         self._fill = 0
         self._rx, self._tx = self._chunk()
@@ -336,12 +339,10 @@ class Recordings:
         notify: Callable[[WriterResult], None],
         reply: Callable[[int, CommandError | None], None],
         emit: Callable[[Event], None],
-        tick_s: float,
     ) -> None:
         self._writer = RecordingWriter(notify)
         self._reply = reply
         self._emit = emit
-        self._tick_s = tick_s
         self._active: dict[int, Recording] = {}
         self._closing: dict[int, _Closing] = {}
         self._refused: set[int] = set()
@@ -354,9 +355,7 @@ class Recordings:
     def start(self, cmd: Record, stream: Stream, dtmf_streams: frozenset[int]) -> None:
         if cmd.record_id in self._active or cmd.record_id in self._closing:
             raise CommandError(ErrorCode.DUPLICATE_ID, f"recording {cmd.record_id} exists")
-        recording = Recording(
-            cmd, stream=stream, dtmf_streams=dtmf_streams, writer=self._writer, tick_s=self._tick_s
-        )
+        recording = Recording(cmd, stream=stream, dtmf_streams=dtmf_streams, writer=self._writer)
         if stream.rx_tap is None or stream.tx_tap is None:
             stream.rx_tap = Tap(codec=stream.codec, samples_per_packet=stream.spp)
             stream.tx_tap = Tap(codec=stream.codec, samples_per_packet=stream.spp)

@@ -91,6 +91,7 @@ class Stream:
         "recordings",
         "remote",
         "rtcp_expected_prior",
+        "rtcp_from",
         "rtcp_received",
         "rtcp_received_prior",
         "rtcp_sent_at",
@@ -148,6 +149,7 @@ class Stream:
         self.last_sr: tuple[int, float] | None = None
         """The peer's last sender report: NTP middle 32 bits and when it arrived."""
         self.rtcp_sent_at = -math.inf
+        self.rtcp_from: Sockaddr | None = None
         self.rtcp_expected_prior = 0
         self.rtcp_received_prior = 0
         self.last_rx: float | None = None
@@ -187,8 +189,8 @@ class Stream:
     def port(self) -> int:
         return self.pair.port
 
-    def configure(self, cmd: Configure, now: float) -> bool:
-        """Apply *cmd*; returns whether the send address changed (latching starts over)."""
+    def configure(self, cmd: Configure, now: float) -> None:
+        """Apply an offer/answer: where to send, what, and in which directions."""
         remote = (
             None
             if cmd.remote_host is None or cmd.remote_port is None
@@ -209,13 +211,12 @@ class Stream:
         self.timed_out = False
         # Latching starts over on every offer/answer: the peer may have moved.
         self.rx_from = None
-        changed = remote != self.sdp_remote or cmd.symmetric != self.symmetric
-        self.symmetric = cmd.symmetric
-        if changed:
+        self.rtcp_from = None
+        if remote != self.sdp_remote or cmd.symmetric != self.symmetric:
             self.sdp_remote = remote
             self.remote = remote
             self.latched = False
-        return changed
+        self.symmetric = cmd.symmetric
 
     def latch(self, addr: Sockaddr) -> bool:
         """Take the first source of RTP as the peer's address; whether it differs from SDP."""
@@ -285,13 +286,16 @@ class Stream:
         self.ts = uint32_add(self.ts, self.spp)
         return self.seq, self.ts, False
 
-    def on_rtcp(self, data: Buffer, now: float) -> bool:
+    def on_rtcp(self, data: Buffer, addr: Sockaddr, now: float) -> bool:
         """Take note of the peer's sender report; whether *data* was RTCP at all."""
         try:
             packets = parse_compound(data)
         except RtcpParseError:
             return False
         self.rtcp_received += 1
+        if self.symmetric and self.configured:
+            # Behind NAT the RTCP port is mapped apart from the RTP one: answer where it came from.
+            self.rtcp_from = addr
         for packet in packets:
             if isinstance(packet, SenderReport) and packet.ssrc == self.rx_ssrc:
                 self.last_sr = (ntp_middle32(packet.ntp_timestamp), now)
@@ -341,7 +345,9 @@ class Stream:
 
     @property
     def rtcp_remote(self) -> Sockaddr | None:
-        """RTCP goes to the port above the peer's RTP port (no ``a=rtcp`` in our SDP model)."""
+        """Where the peer's RTCP came from, else the port above where its RTP goes."""
+        if self.rtcp_from is not None:
+            return self.rtcp_from
         remote = self.remote
         if remote is None:
             return None

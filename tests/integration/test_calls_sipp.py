@@ -49,6 +49,14 @@ def ports_all_free(switch: SwitchProcess) -> bool:
     return match.group(1) == match.group(2)
 
 
+def forget_contacts(switch: SwitchProcess, endpoint: str) -> None:
+    """Unregister every binding of *endpoint* (REGISTER ``Contact: *``, ``Expires: 0``)."""
+    result = run_sipp(scenario("unregister_all"), target=switch.sip_address,
+                      local_port=free_port("both"), service=endpoint, auth_user=endpoint,
+                      auth_pass=f"pass{endpoint}", timeout_s=10)
+    assert result.ok, result.describe()
+
+
 def wait_until(condition: object, timeout_s: float = 5.0) -> bool:
     assert callable(condition)
     deadline = time.monotonic() + timeout_s
@@ -196,3 +204,64 @@ def test_callee_hangs_up_first(switch: SwitchProcess, run_dir: RunDir) -> None:
         hung_up = uas.wait(10)
         assert hung_up.ok, hung_up.describe()
     assert wait_until(lambda: ports_all_free(switch))
+
+
+def test_hold_and_resume_are_passed_to_the_other_party(switch: SwitchProcess,
+                                                       run_dir: RunDir) -> None:
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_held"),
+                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+        result = run_sipp(
+            scenario("b2bua_uac_hold"),
+            target=switch.sip_address,
+            local_port=free_port("both"),
+            service="102",
+            auth_user="101",
+            auth_pass="pass101",
+            variables={"caller": "101"},
+            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            timeout_s=20,
+            workdir=run_dir("uac"),
+        )
+        assert result.ok, result.describe()
+        held = uas.wait(10)
+        assert held.ok, held.describe()
+    assert wait_until(lambda: ports_all_free(switch))
+
+
+def test_early_media_reaches_the_caller_before_the_answer(switch: SwitchProcess,
+                                                          run_dir: RunDir) -> None:
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_early"),
+                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+        result = call(switch, run_dir, hold_ms=2000)
+        assert result.ok, result.describe()
+        answered = uas.wait(10)
+        assert answered.ok, answered.describe()
+    progress = [m for m in result.received() if m.startswith("SIP/2.0 183")]
+    assert progress and "m=audio" in progress[0], result.describe()
+    # The 183's SDP is ours, not the callee's: media stays anchored on the switch.
+    assert f"m=audio {uas_port}" not in progress[0]
+    assert wait_until(lambda: ports_all_free(switch))
+
+
+def test_no_tasks_or_ports_leak_after_calls(switch: SwitchProcess, run_dir: RunDir) -> None:
+    def tasks() -> int:
+        text = switch.cli("cli", "-x", "core show tasks").stdout
+        return int(text.split()[0])
+
+    baseline = tasks()
+    for scenario_test in (test_busy_callee_gives_486_to_the_caller,
+                          test_caller_cancels_while_the_callee_rings,
+                          test_callee_hangs_up_first):
+        scenario_test(switch, run_dir)
+        # Each SIPp UAS leaves its binding behind; a dead binding would be rung next time.
+        forget_contacts(switch, "102")
+    assert wait_until(lambda: tasks() <= baseline), (tasks(), baseline)
+    assert ports_all_free(switch)

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from softswitch.mediaplane.client import CommandFailed, MediaPlaneError
-from softswitch.mediaplane.protocol import ErrorCode, MediaPlaneDied, RtpTimeout
+from softswitch.mediaplane.protocol import ErrorCode, MediaPlaneDied, PlaybackFinished, RtpTimeout
 from tests.mediaplane import HOST, Phone, media_plane, wire
 
 
@@ -158,3 +158,29 @@ async def test_in_process_mode_runs_the_same_engine() -> None:
         port_a, _ = await wire(started, a, b)
         await a.stream(port_a, [a.packet(0, bytes(160)) for _ in range(5)], interval=0.005)
         assert len(await b.wait_packets(5)) == 5
+
+
+async def test_events_iterator_delivers_in_order_and_ends_with_the_process() -> None:
+    async with media_plane() as started, Phone() as a:
+        plane = started.plane
+        await plane.allocate(1, HOST)
+        await plane.configure(1, remote_host=HOST, remote_port=a.port, codec="PCMU", payload_type=0)
+        seen: list[object] = []
+
+        async def listen() -> None:
+            async for event in plane.events():
+                seen.append(event)
+
+        async with asyncio.timeout(5):
+            async with asyncio.TaskGroup() as group:
+                group.create_task(listen())
+                await asyncio.sleep(0)
+                await plane.play_tone(1, 1, "beep")
+                await started.wait_event(lambda e: isinstance(e, PlaybackFinished))
+                process = plane._process
+                assert process is not None
+                os.kill(process.pid, signal.SIGKILL)
+        assert seen == [
+            PlaybackFinished(play_id=1, stream_id=1, completed=True),
+            MediaPlaneDied(returncode=-signal.SIGKILL),
+        ]

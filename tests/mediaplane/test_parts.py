@@ -132,6 +132,16 @@ def test_rtcp_report_describes_what_was_sent_and_received(pool: PortPool) -> Non
     for i in range(50):
         stream.next_local(now=0.02 * i)
     stream.packets_sent, stream.bytes_sent, stream.sent_at = 50, 50 * 172, 1.0
+    assert stream.rtcp_remote == ("127.0.0.1", 5005)
+    theirs = SenderReport(
+        ssrc=0xABCD,
+        ntp_timestamp=0x1234_5678_9ABC_DEF0,
+        rtp_timestamp=0,
+        packet_count=0,
+        octet_count=0,
+    )
+    assert stream.on_rtcp(theirs.to_bytes(), ("127.0.0.1", 40001), 0.5)
+    assert not stream.on_rtcp(b"\x00junk", ("127.0.0.1", 40001), 0.5)
     sr, sdes = parse_compound(stream.rtcp_report(1.0, 1_700_000_000.0, "test@host"))
     assert isinstance(sr, SenderReport)
     assert isinstance(sdes, SourceDescription)
@@ -142,10 +152,18 @@ def test_rtcp_report_describes_what_was_sent_and_received(pool: PortPool) -> Non
         stream.ts,
     )
     assert sr.reports == (
-        ReportBlock(ssrc=0xABCD, fraction_lost=51, cumulative_lost=2, highest_sequence=1009),
+        ReportBlock(
+            ssrc=0xABCD,
+            fraction_lost=51,
+            cumulative_lost=2,
+            highest_sequence=1009,
+            lsr=0x5678_9ABC,
+            dlsr=32768,
+        ),
     )
     assert sdes.chunks[0].cname == "test@host"
-    assert stream.rtcp_remote == ("127.0.0.1", 5005)
+    # Behind NAT the RTCP mapping is its own: reports go back where the peer's came from.
+    assert stream.rtcp_remote == ("127.0.0.1", 40001)
     pool.release(stream.pair)
 
 

@@ -144,6 +144,7 @@ def test_oversized_and_non_message_frames_are_refused() -> None:
         recordings=0,
         packets_malformed=0,
         packets_unexpected=0,
+        send_errors=0,
         ticks_late=0,
     )
     with pytest.raises(p.ProtocolError, match="not a message"):
