@@ -54,7 +54,8 @@ class Result:
 
     def line(self) -> str:
         pps = self.relayed / self.seconds
-        loss = 100.0 * (1 - self.back_at_a / self.sent_by_a) if self.sent_by_a else 0.0
+        # Echoes of warm-up packets still in flight can land in the window: never below 0.
+        loss = max(0.0, 100.0 * (1 - self.back_at_a / self.sent_by_a)) if self.sent_by_a else 0.0
         return (
             f"{self.calls:6d} calls  {pps:8.0f} pkt/s relayed  "
             f"engine {100 * self.engine_cpu_s / self.seconds:5.1f}% CPU  "

@@ -93,7 +93,7 @@ class CallService:
                           offer: SessionDescription) -> None:
         request = tx.request
         exten = request.uri.user if isinstance(request.uri, SipUri) and request.uri.user else "s"
-        caller_num, caller_name = _caller_identity(request, endpoint)
+        caller_num, caller_name = caller_identity(request, endpoint)
         uniqueid = self.ids.uniqueid()
         channel = Channel(
             name=self.ids.channel_name("PJSIP", endpoint.id), uniqueid=uniqueid,
@@ -220,13 +220,15 @@ class CallService:
             self.channels[channel.name] = channel
             host, _ = self._stack.local_endpoint(destination.transport, destination.host)
             caller_uri = SipUri(scheme="sip", user=caller.caller_num or "anonymous", host=host)
+            identity = NameAddr(display_name=caller.caller_name or None, uri=caller_uri)
             legs.append(OutboundLeg(
                 stack=self._stack, dialogs=self._dialogs, media=self._media,
                 channel=channel, stream=stream, target=uri, destination=destination,
                 caller=NameAddr(display_name=caller.caller_name or None, uri=caller_uri),
                 callee=NameAddr(uri=SipUri(scheme="sip", user=exten, host=uri.host,
                                            port=uri.port)),
-                extra_headers=(), symmetric=target.rtp_symmetric, listener=call,
+                extra_headers=identity_headers(target, identity),
+                symmetric=target.rtp_symmetric, listener=call,
                 user_agent=self._user_agent,
             ))
         return legs
@@ -255,14 +257,35 @@ def _codecs(endpoint: EndpointRecord) -> tuple[Codec, ...]:
     return usable or apply_allow_disallow(("all",), ("ulaw", "alaw"))
 
 
-def _caller_identity(request: Request, endpoint: EndpointRecord) -> tuple[str, str]:
-    """Caller id: the endpoint's forced ``callerid`` (``"Name" <number>``) if set, else
-    the From header's user and display name."""
+def identity_headers(target: EndpointRecord, caller: NameAddr) -> tuple[tuple[str, str], ...]:
+    """P-Asserted-Identity (RFC 3325) and/or Remote-Party-ID as the target endpoint asks."""
+    headers: list[tuple[str, str]] = []
+    if target.send_pai:
+        headers.append(("P-Asserted-Identity", str(caller)))
+    if target.send_rpid:
+        headers.append(("Remote-Party-ID", f"{caller};party=calling;privacy=off;screen=no"))
+    return tuple(headers)
+
+
+def caller_identity(request: Request, endpoint: EndpointRecord) -> tuple[str, str]:
+    """Caller id: the endpoint's forced ``callerid`` (``"Name" <number>``) if set; else, from
+    an endpoint we trust, its P-Asserted-Identity or Remote-Party-ID; else the From header."""
     if endpoint.callerid:
         name, bracket, number = endpoint.callerid.partition("<")
         if not bracket:
             return endpoint.callerid.strip(), ""
         return number.rstrip("> "), name.strip().strip('"')
+    if endpoint.trust_id_inbound:
+        for header in ("P-Asserted-Identity", "Remote-Party-ID"):
+            value = request.headers.get(header)
+            if value is None:
+                continue
+            try:
+                asserted = NameAddr.parse(value.split(",")[0])
+            except ParseError:
+                continue
+            if isinstance(asserted.uri, SipUri) and asserted.uri.user:
+                return asserted.uri.user, asserted.display_name or ""
     sender = request.from_
     user = sender.uri.user if isinstance(sender.uri, SipUri) else None
     return user or "", sender.display_name or ""

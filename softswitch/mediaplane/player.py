@@ -261,6 +261,7 @@ class Playbacks:
             try:
                 self._post(Loaded(play_id, future.result(), ""))
             except Exception as exc:
+                # Whatever a decoder raises on a bad file, it is the file's fault: say so.
                 self._post(Loaded(play_id, None, _describe(exc)))
 
         self._loader.submit(self._cache.get, cmd.path).add_done_callback(done)

@@ -507,9 +507,9 @@ def decode_body(body: bytes) -> Message:
         raise
     except Exception as exc:
         raise ProtocolError(f"undecodable frame: {exc}") from exc
-    if not isinstance(message, _Message) or isinstance(message, StreamStats | EngineStats):
+    if not isinstance(message, Message):
         raise ProtocolError(f"frame holds {type(message).__name__}, not a message")
-    return message  # type: ignore[return-value]
+    return message
 
 
 class FrameDecoder:
