@@ -14,12 +14,7 @@ fixed rate for a fixed time, and prints one line:
 from __future__ import annotations
 
 import argparse
-import csv
-import os
 import shutil
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,26 +22,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-SCENARIO = HERE / "scenarios" / "register_digest.xml"
+from _common import (
+    LOOPBACK,
+    SCENARIOS,
+    Switch,
+    counter,
+    free_port,
+    last_stat_row,
+    percentile,
+    response_times_ms,
+    sipp_path,
+)
+
+SCENARIO = SCENARIOS / "register_digest.xml"
 FIRST_USER = 1000
-LOOPBACK = "127.0.0.1"
-READY_MARKER = "softswitch ready"
-
-
-def free_port() -> int:
-    """A loopback port free for both UDP and TCP (the switch listens on both)."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind((LOOPBACK, 0))
-            port = int(udp.getsockname()[1])
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            try:
-                tcp.bind((LOOPBACK, port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port")
+RTP_PORTS = (40000, 40999)
 
 
 def password(user: int) -> str:
@@ -94,94 +84,6 @@ def injection_file(users: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-class Switch:
-    """The switch as a child process with its own config, database and ports."""
-
-    def __init__(self, workdir: Path, users: int) -> None:
-        self.workdir = workdir
-        self.sip_port = free_port()
-        self.log_path = workdir / "softswitch.log"
-        (workdir / "pjsip.conf").write_text(pjsip_conf(users))
-        (workdir / "data").mkdir()
-        config = f"""\
-node_name = "bench"
-
-[sip]
-udp = "{LOOPBACK}:{self.sip_port}"
-tcp = "{LOOPBACK}:{self.sip_port}"
-realm = "asterisk"
-
-[rtp]
-port_min = 40000
-port_max = 40999
-
-[paths]
-data = "data"
-
-[database]
-url = "sqlite+aiosqlite:///data/softswitch.db"
-
-[http]
-listen = "{LOOPBACK}:{free_port()}"
-
-[ami]
-listen = "{LOOPBACK}:{free_port()}"
-
-[bootstrap]
-pjsip = "pjsip.conf"
-"""
-        self.config_path = workdir / "softswitch.toml"
-        self.config_path.write_text(config)
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout_s: float = 60.0) -> None:
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "softswitch", "--config", str(self.config_path), "serve"],
-                cwd=self.workdir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        deadline = time.monotonic() + timeout_s
-        while READY_MARKER not in self.log_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"the switch did not start:\n{self.log_text()[-4000:]}")
-            time.sleep(0.05)
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the switch so far, from /proc."""
-        assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        # utime and stime are fields 14 and 15 of stat; index 11 and 12 after the ")".
-        return (int(fields[11]) + int(fields[12])) / ticks
-
-    def peak_rss_mb(self) -> float:
-        assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
     attempted: int
@@ -192,17 +94,10 @@ class Outcome:
     returncode: int
 
 
-def _counter(row: dict[str, str], column: str) -> int:
-    value = row.get(column, "").strip()
-    return int(value) if value.isdigit() else 0
-
-
 def run_sipp(
     switch: Switch, workdir: Path, *, rate: float, seconds: float, users: int, transport: str
 ) -> Outcome:
-    sipp = shutil.which("sipp")
-    if sipp is None:
-        raise SystemExit("sipp is not installed (Debian: apt-get install sip-tester)")
+    sipp = sipp_path()
     calls = max(1, round(rate * seconds))
     (workdir / "users.csv").write_text(injection_file(users))
     command = [
@@ -235,32 +130,18 @@ def run_sipp(
         check=False,
     )
     wall = time.monotonic() - started
-    rows = list(csv.DictReader((workdir / "stat.csv").read_text().splitlines(), delimiter=";"))
-    last = rows[-1] if rows else {}
-    latencies: list[float] = []
-    for rtt_file in workdir.glob("*_rtt.csv"):
-        for row in csv.DictReader(rtt_file.read_text().splitlines(), delimiter=";"):
-            if row.get("rtd_no") == "register":
-                latencies.append(float(row["response_time_ms"]))
-    attempted = _counter(last, "TotalCallCreated")
-    ok = _counter(last, "SuccessfulCall(C)")
+    last = last_stat_row(workdir / "stat.csv")
+    attempted = counter(last, "TotalCallCreated")
+    ok = counter(last, "SuccessfulCall(C)")
     return Outcome(
         attempted=attempted,
         ok=ok,
         # Calls still waiting when SIPp's -timeout ends the run count as failed as well.
-        failed=max(_counter(last, "FailedCall(C)"), attempted - ok),
+        failed=max(counter(last, "FailedCall(C)"), attempted - ok),
         wall_s=wall,
-        latencies_ms=latencies,
+        latencies_ms=response_times_ms(workdir, "register"),
         returncode=completed.returncode,
     )
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rate, --seconds and --users must be positive")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-register-"))
-    switch = Switch(workdir, args.users)
+    switch = Switch(workdir, pjsip=pjsip_conf(args.users), rtp_ports=RTP_PORTS)
     try:
         switch.start()
         cpu_before = switch.cpu_seconds()
