@@ -13,8 +13,8 @@ import enum
 import logging
 
 from sip.sdp import Direction
-from softswitch.calls.legs import InboundLeg, OutboundLeg
-from softswitch.channel import HangupCause
+from softswitch.calls.legs import InboundLeg, OutboundLeg, release_stream
+from softswitch.channel import ChannelState, HangupCause
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
 from softswitch.tasks import TaskSet
 
@@ -57,6 +57,7 @@ class Call:
         self._ended = asyncio.Event()
         self._failures: list[HangupCause] = []
         self.dial_status: DialStatus | None = None
+        self.callee_hung_up = False
         self.tasks = TaskSet("call")
         self.log = inbound.log
 
@@ -97,26 +98,33 @@ class Call:
         return DialStatus.CHANUNAVAIL
 
     async def connect(self) -> bool:
-        """Bridge the caller with the winner and answer the caller; False if that failed."""
+        """Bridge the caller with the winner, answering the caller unless it is up already;
+        False if the caller never confirmed our answer."""
         winner = self.winner
         assert winner is not None
         await self._bridge(winner)
-        if not await self.inbound.answer():
+        if self.inbound.channel.state is not ChannelState.UP and not await self.inbound.answer():
             await self.hang_up(HangupCause.NORMAL_CLEARING)
             return False
         return True
 
     async def wait_for_hangup(self) -> None:
+        """Until either party of the bridged call hangs up (see :attr:`callee_hung_up`)."""
         await self._ended.wait()
 
     async def hang_up(self, cause: HangupCause) -> None:
-        """End every leg that is still up, then release the media."""
+        """End every leg that is still up."""
         self._ended.set()
         await self.inbound.hang_up(cause)
+        await self.hang_up_callees(cause)
+
+    async def hang_up_callees(self, cause: HangupCause) -> None:
+        self._ended.set()
         for leg in self.outbound:
             await leg.hang_up(cause)
 
     async def release(self) -> None:
+        """Unbridge and give back the callees' media; the caller's stream is its channel's."""
         if self._bridged_with is not None:
             with contextlib.suppress(MediaPlaneError):
                 await self._media.unbridge(self._bridge_id)
@@ -124,16 +132,8 @@ class Call:
         # Media goes back to the pool at once; a cancelled leg that never got a provisional
         # may keep its INVITE transaction until Timer B (RFC 3261 §9.1 forbids the CANCEL
         # before a provisional), but it needs no port for that.
-        legs: list[InboundLeg | OutboundLeg] = [self.inbound, *self.outbound]
-        for leg in legs:
-            with contextlib.suppress(MediaPlaneError):
-                stats = await self._media.stats(leg.stream.stream_id)
-                self.log.info(
-                    "%s media: %d packets in, %d out, %d lost",
-                    leg.channel.name, stats.packets_received, stats.packets_sent,
-                    stats.packets_lost,
-                )
-            await self._media.release(leg.stream.stream_id)
+        for leg in self.outbound:
+            await release_stream(self._media, leg.stream, leg.channel, self.log)
         for outbound in self.outbound:
             await outbound.wait()
 
@@ -178,8 +178,12 @@ class Call:
             self._decided.set()
 
     def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None:
-        if leg is self.inbound or leg is self.winner:
-            self.tasks.spawn(self.hang_up(cause))
+        if leg is self.winner:
+            # The caller stays: the dialplan decides what happens next (Dial option g).
+            self.callee_hung_up = True
+            self._ended.set()
+        elif leg is self.inbound:
+            self.tasks.spawn(self.hang_up_callees(cause))
 
     def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None:
         self.log.info("%s %s", leg.channel.name, "put the call on hold" if on_hold else

@@ -96,6 +96,18 @@ class MediaStream:
         )
 
 
+async def release_stream(
+    media: MediaPlane, stream: MediaStream, channel: Channel,
+    logger: logging.LoggerAdapter[logging.Logger],
+) -> None:
+    """Log the stream's packet counters (operators and tests read them) and free its ports."""
+    with contextlib.suppress(MediaPlaneError):
+        stats = await media.stats(stream.stream_id)
+        logger.info("%s media: %d packets in, %d out, %d lost", channel.name,
+                    stats.packets_received, stats.packets_sent, stats.packets_lost)
+    await media.release(stream.stream_id)
+
+
 def body_sdp(message: Request | Response) -> SessionDescription | None:
     if not message.body:
         return None

@@ -20,7 +20,13 @@ from sip.uri import NameAddr, SipUri
 from softswitch.authenticator import Authenticator
 from softswitch.calls.call import Call, DialStatus
 from softswitch.calls.dialogs import DialogRegistry
-from softswitch.calls.legs import InboundLeg, MediaStream, OutboundLeg, body_sdp
+from softswitch.calls.legs import (
+    InboundLeg,
+    MediaStream,
+    OutboundLeg,
+    body_sdp,
+    release_stream,
+)
 from softswitch.channel import Channel, ChannelState, Direction, HangupCause, Identifiers
 from softswitch.events import DtmfReceived, EventBus
 from softswitch.identify import EndpointIdentifier
@@ -130,6 +136,7 @@ class CallService:
             if status is DialStatus.ANSWER:
                 if await call.connect():
                     await call.wait_for_hangup()
+                    await call.hang_up(HangupCause.NORMAL_CLEARING)
             elif status is DialStatus.CANCEL:
                 inbound.reject(487, HangupCause.NORMAL_CLEARING)
             else:
@@ -138,8 +145,7 @@ class CallService:
         finally:
             if call is not None:
                 await call.release()
-            else:
-                await self._media.release(stream.stream_id)
+            await release_stream(self._media, stream, channel, tx.log)
             for leg in call.outbound if call is not None else ():
                 self._forget(leg.channel, leg.stream.stream_id)
             self._forget(channel, stream.stream_id)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.harness.sipp import SippBackground, SippResult, header_values, scenario
+from tests.harness.sipp import SippBackground, SippResult, Transport, header_values, scenario
 from tests.harness.switch import Overrides, SwitchFactory, SwitchProcess, standard_pjsip_conf
 from tests.harness.tools import RunDir, free_port, require_tool
 
@@ -40,8 +40,10 @@ def trunk_conf(
     retry_interval: int = 60,
     max_retries: int = 10,
     auth_rejection_permanent: bool = True,
+    transport: Transport = "u1",
 ) -> str:
     """The standard endpoints plus one registration to ``127.0.0.1:registrar_port``."""
+    params = ";transport=tcp" if transport == "t1" else ""
     return standard_pjsip_conf() + f"""
 [{REGISTRATION}-auth]
 type=auth
@@ -51,7 +53,7 @@ password={TRUNK_PASSWORD}
 
 [{REGISTRATION}]
 type=registration
-server_uri=sip:127.0.0.1:{registrar_port}
+server_uri=sip:127.0.0.1:{registrar_port}{params}
 client_uri=sip:{TRUNK_USER}@127.0.0.1:{registrar_port}
 contact_user=inbound
 outbound_auth={REGISTRATION}-auth
@@ -63,16 +65,22 @@ auth_rejection_permanent={"yes" if auth_rejection_permanent else "no"}
 
 
 def registrar(name: str, port: int, run_dir: RunDir, *, timeout_s: float,
-              variables: dict[str, str] | None = None) -> SippBackground:
+              variables: dict[str, str] | None = None,
+              transport: Transport = "u1") -> SippBackground:
     """A SIPp registrar (UAS) on *port*, started before the switch so no REGISTER is lost."""
-    return SippBackground(
+    uas = SippBackground(
         scenario(name),
         local_port=port,
+        transport=transport,
         calls=1,
         variables=variables,
         timeout_s=timeout_s,
         workdir=run_dir(name),
     ).start()
+    if not uas.running:
+        # A scenario SIPp refuses to load ends the run at once; say so rather than time out.
+        pytest.fail(f"sipp did not start\n{uas.stop().describe()}")
+    return uas
 
 
 def registration_row(switch: SwitchProcess) -> str:
@@ -101,11 +109,22 @@ def registers(result: SippResult) -> list[str]:
 def register_times(result: SippResult) -> list[datetime]:
     """When each REGISTER arrived at SIPp, from the stamps of the message trace."""
     times = []
-    for block_start in _STAMP.finditer(result.messages):
-        rest = result.messages[block_start.end() : block_start.end() + 200]
-        if " message received " in rest.split("\n", 1)[0] and "REGISTER " in rest:
-            times.append(datetime.fromisoformat(block_start.group(1)))
+    for stamp in _STAMP.finditer(result.messages):
+        head, _, rest = result.messages[stamp.end() :].lstrip("\r\n").partition("\n")
+        if " message received " in head and rest.lstrip("\r\n").startswith("REGISTER "):
+            times.append(datetime.fromisoformat(stamp.group(1)))
     return times
+
+
+def wait_for_sipp_log(uas: SippBackground, text: str, *, timeout_s: float) -> bool:
+    """Whether a ``<log>`` line containing *text* appeared while SIPp still runs."""
+    path = uas.workdir / "actions.log"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def start_switch(switch_factory: SwitchFactory, conf: str,
@@ -113,14 +132,16 @@ def start_switch(switch_factory: SwitchFactory, conf: str,
     return switch_factory(pjsip_conf=conf, overrides=overrides)
 
 
+@pytest.mark.parametrize("transport", ["u1", "t1"])
 def test_registers_with_digest_and_unregisters_on_shutdown(
-    switch_factory: SwitchFactory, run_dir: RunDir
+    switch_factory: SwitchFactory, run_dir: RunDir, transport: Transport
 ) -> None:
+    """UDP, and TCP named by ``;transport=tcp`` in server_uri (so the digest uri has a param)."""
     port = free_port("both")
-    uas = registrar("trunk_registrar_digest", port, run_dir, timeout_s=40,
+    uas = registrar("trunk_registrar_digest", port, run_dir, timeout_s=40, transport=transport,
                     variables={"user": TRUNK_USER, "password": TRUNK_PASSWORD})
     try:
-        switch = start_switch(switch_factory, trunk_conf(port))
+        switch = start_switch(switch_factory, trunk_conf(port, transport=transport))
         row = wait_for_state(switch, "Registered", timeout_s=10)
         assert "Registered" in row.split(), row
         assert f"sip:127.0.0.1:{port}" in row, row
@@ -139,3 +160,119 @@ def test_registers_with_digest_and_unregisters_on_shutdown(
     cseqs = [int(header_values(m, "CSeq")[0].split()[0]) for m in sent]
     assert cseqs == sorted(set(cseqs)), cseqs
     assert [header_values(m, "Expires") for m in sent[2:]] == [["0"], ["0"]], sent[2:]
+
+
+def test_refreshes_before_the_granted_expiry_on_the_same_call_id(
+    switch_factory: SwitchFactory, run_dir: RunDir
+) -> None:
+    """Asked for 30 s, granted 10 s: the refresh must come inside those 10 s.
+
+    The switch refreshes 5 s before the lapse or at 90 % of the grant, whichever is sooner,
+    so a 10 s grant is refreshed after about 5 s.
+    """
+    port = free_port("both")
+    uas = registrar("trunk_registrar_refresh", port, run_dir, timeout_s=40)
+    try:
+        switch = start_switch(switch_factory, trunk_conf(port, expiration=30))
+        row = wait_for_state(switch, "Registered", timeout_s=10)
+        assert "Registered" in row.split(), row
+        assert row.split()[-1] == "10", row
+        refreshed = wait_for_sipp_log(uas, "refreshed: ", timeout_s=15)
+        assert "Registered" in registration_row(switch).split()
+        switch.stop()
+    finally:
+        result = uas.wait(timeout_s=10)
+    assert refreshed, result.describe()
+    assert result.ok, result.describe()
+    arrivals = register_times(result)
+    assert len(arrivals) == 3, result.describe()
+    gap = (arrivals[1] - arrivals[0]).total_seconds()
+    assert 4.0 <= gap <= 9.5, f"refresh {gap:.2f} s after the first REGISTER"
+    sent = registers(result)
+    assert len({header_values(m, "Call-ID")[0] for m in sent}) == 1, sent
+    assert header_values(sent[1], "Expires") == ["30"], sent[1]
+
+
+def test_forbidden_is_rejected_and_not_retried_when_permanent(
+    switch_factory: SwitchFactory, run_dir: RunDir
+) -> None:
+    port = free_port("both")
+    uas = registrar("trunk_registrar_forbidden", port, run_dir, timeout_s=20)
+    try:
+        switch = start_switch(
+            switch_factory, trunk_conf(port, retry_interval=2, auth_rejection_permanent=True)
+        )
+        row = wait_for_state(switch, "Rejected", timeout_s=10)
+        assert "Rejected" in row.split(), row
+    finally:
+        # The scenario itself waits retry_interval + 2 s for a REGISTER that must not come.
+        result = uas.wait(timeout_s=15)
+    assert result.ok, result.describe()
+    assert "no REGISTER after the 403" in result.logs, result.describe()
+    assert len(registers(result)) == 1, result.describe()
+    assert "Rejected" in registration_row(switch).split()
+    assert "rejected permanently" in switch.log_text()
+
+
+def test_forbidden_is_retried_when_not_permanent(
+    switch_factory: SwitchFactory, run_dir: RunDir
+) -> None:
+    port = free_port("both")
+    uas = registrar("trunk_registrar_forbidden_retry", port, run_dir, timeout_s=20)
+    try:
+        switch = start_switch(
+            switch_factory, trunk_conf(port, retry_interval=2, auth_rejection_permanent=False)
+        )
+        row = wait_for_state(switch, "Rejected", timeout_s=10)
+        assert "Rejected" in row.split(), row
+    finally:
+        result = uas.wait(timeout_s=15)
+    assert result.ok, result.describe()
+    arrivals = register_times(result)
+    assert len(arrivals) == 2, result.describe()
+    gap = (arrivals[1] - arrivals[0]).total_seconds()
+    assert 1.5 <= gap <= 4.0, f"retry {gap:.2f} s after the 403 (retry_interval=2)"
+    assert "Rejected" in registration_row(switch).split()
+
+
+def test_silent_registrar_fails_after_timer_f_and_gives_up(
+    switch_factory: SwitchFactory,
+) -> None:
+    """Nothing listens: with T1 = 50 ms Timer F (64*T1) ends each attempt after 3.2 s."""
+    port = free_port("both")
+    switch = start_switch(
+        switch_factory,
+        trunk_conf(port, retry_interval=1, max_retries=1),
+        overrides={"sip": {"t1_ms": 50}},
+    )
+    started = time.monotonic()
+    row = wait_for_state(switch, "Failed", timeout_s=8)
+    assert "Failed" in row.split(), row
+    assert time.monotonic() - started >= 2.5, "Failed before Timer F could have fired"
+    # Two attempts (the first and one retry) of 3.2 s each, 1 s apart.
+    switch.wait_for_log(r"registration provider gave up after 2 attempts", timeout_s=10)
+    assert "Failed" in registration_row(switch).split()
+
+
+def test_registers_once_a_silent_registrar_comes_up(
+    switch_factory: SwitchFactory, run_dir: RunDir
+) -> None:
+    """A Failed registration keeps retrying; the first answer after that registers it."""
+    port = free_port("both")
+    switch = start_switch(
+        switch_factory,
+        trunk_conf(port, retry_interval=1),
+        overrides={"sip": {"t1_ms": 50}},
+    )
+    row = wait_for_state(switch, "Failed", timeout_s=8)
+    assert "Failed" in row.split(), row
+    uas = registrar("trunk_registrar_digest", port, run_dir, timeout_s=30,
+                    variables={"user": TRUNK_USER, "password": TRUNK_PASSWORD})
+    try:
+        # At most one more Timer F plus retry_interval before an attempt reaches SIPp.
+        row = wait_for_state(switch, "Registered", timeout_s=8)
+        assert "Registered" in row.split(), row
+        switch.stop()
+    finally:
+        result = uas.wait(timeout_s=10)
+    assert result.ok, result.describe()
