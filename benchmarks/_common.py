@@ -8,6 +8,7 @@ benchmarks must run on a box that only has the project and SIPp.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,10 +59,19 @@ def sipp_path() -> str:
     return sipp
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process *pid* so far, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # utime and stime are fields 14 and 15 of stat; index 11 and 12 after the ")".
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def box_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine, all cores, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # idle and iowait are the 4th and 5th; guest time is already inside user and nice.
+    total = sum(fields[:8])
+    return total - fields[3] - fields[4], total
 
 
 def _status_kb(pid: int, key: str) -> int:
@@ -95,12 +106,24 @@ class Switch:
     every process below the switch, the plain ones read the switch process alone.
     """
 
-    def __init__(self, workdir: Path, *, pjsip: str, rtp_ports: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        pjsip: str,
+        rtp_ports: tuple[int, int],
+        extensions: str | None = None,
+    ) -> None:
         self.workdir = workdir
         self.sip_port = free_port()
         self.log_path = workdir / "softswitch.log"
+        self.recordings = workdir / "data" / "recordings"
         (workdir / "pjsip.conf").write_text(pjsip)
         (workdir / "data").mkdir()
+        bootstrap = 'pjsip = "pjsip.conf"\n'
+        if extensions is not None:
+            (workdir / "extensions.conf").write_text(extensions)
+            bootstrap += 'extensions = "extensions.conf"\n'
         config = f"""\
 node_name = "bench"
 
@@ -126,8 +149,7 @@ listen = "{LOOPBACK}:{free_port()}"
 listen = "{LOOPBACK}:{free_port()}"
 
 [bootstrap]
-pjsip = "pjsip.conf"
-"""
+{bootstrap}"""
         self.config_path = workdir / "softswitch.toml"
         self.config_path.write_text(config)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -152,25 +174,40 @@ pjsip = "pjsip.conf"
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def _pid(self) -> int:
+    @staticmethod
+    @functools.cache
+    def has_dialplan() -> bool:
+        """Whether this switch routes calls through a dialplan (it has ``dialplan load``);
+        before that, the Request-URI user named the endpoint to ring."""
+        probe = subprocess.run(
+            [sys.executable, "-m", "softswitch", "dialplan", "--help"],
+            # Away from a checkout, as the switch itself runs, so both import the same code.
+            cwd=Path(tempfile.gettempdir()),
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False,
+        )
+        return probe.returncode == 0
+
+    @property
+    def pid(self) -> int:
+        """The switch's SIP process; the media plane is its child."""
         assert self.proc is not None
         return self.proc.pid
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the switch process so far, from /proc."""
-        return _cpu_seconds(self._pid())
+        return cpu_seconds(self.pid)
 
     def peak_rss_mb(self) -> float:
         """Peak resident memory of the switch process (``VmHWM``)."""
-        return _status_kb(self._pid(), "VmHWM:") / 1024
+        return _status_kb(self.pid, "VmHWM:") / 1024
 
     def tree_cpu(self) -> dict[int, float]:
         """CPU seconds so far per process of the switch; subtract two readings with
         :func:`cpu_between` so that a process started in between counts from zero."""
         readings: dict[int, float] = {}
-        for pid in _descendants(self._pid()):
+        for pid in _descendants(self.pid):
             try:
-                readings[pid] = _cpu_seconds(pid)
+                readings[pid] = cpu_seconds(pid)
             except (OSError, IndexError, ValueError):
                 continue
         return readings
@@ -186,7 +223,7 @@ pjsip = "pjsip.conf"
 
     def _tree_status_mb(self, key: str) -> float:
         total = 0
-        for pid in _descendants(self._pid()):
+        for pid in _descendants(self.pid):
             try:
                 total += _status_kb(pid, key)
             except OSError:
@@ -223,9 +260,16 @@ pjsip = "pjsip.conf"
         return self.proc.returncode
 
 
-def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds the processes spent between two :meth:`Switch.tree_cpu` readings."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+def cpu_between(
+    before: dict[int, float], after: dict[int, float], only: int | None = None
+) -> float:
+    """CPU seconds the processes (or process *only*) spent between two
+    :meth:`Switch.tree_cpu` readings."""
+    return sum(
+        seconds - before.get(pid, 0.0)
+        for pid, seconds in after.items()
+        if only is None or pid == only
+    )
 
 
 def last_stat_row(path: Path) -> dict[str, str]:

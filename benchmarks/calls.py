@@ -38,8 +38,10 @@ from _common import (
     LOOPBACK,
     SCENARIOS,
     Switch,
+    box_jiffies,
     counter,
     cpu_between,
+    cpu_seconds,
     free_port,
     last_stat_row,
     percentile,
@@ -53,6 +55,7 @@ UAC_HOST = "127.0.0.2"
 PCAP = Path("/usr/share/sip-tester/g711a.pcap")
 """Also written into call_uac_pcap.xml: SIPp's play_pcap_audio cannot take a variable."""
 RTP_PORTS = (42000, 49999)
+CONTEXT = "bench"
 FIND_MAX_LEVELS = (50, 100, 150, 200, 250, 300, 400)
 PLAY_GAP_MS = 100
 """Pause between two plays of the capture, so that one has ended before the next starts."""
@@ -75,7 +78,13 @@ class Pair:
 
     @property
     def callee(self) -> str:
+        """The phone's endpoint."""
         return f"uas{self.index}"
+
+    def dialled(self, dialplan: bool) -> str:
+        """What the caller dials: a number the dialplan sends to the phone, or, on a switch
+        without a dialplan, the phone's endpoint itself."""
+        return f"{self.index}000" if dialplan else self.callee
 
 
 def _media_port(host: str, taken: set[int]) -> int:
@@ -120,13 +129,13 @@ def make_pairs(calls: int, pairs: int) -> list[Pair]:
 def pjsip_conf(pairs: Sequence[Pair]) -> str:
     """The caller endpoint, known by source address, and one phone endpoint per pair.
 
-    The phones do not register: each has an AOR with a static contact, so that a call to
-    ``sip:uasK@switch`` rings SIPp phone K directly.
+    The phones do not register: each has an AOR with a static contact, so that dialling
+    phone K reaches SIPp phone K directly.
     """
     sections = [f"""\
 [uac]
 type=endpoint
-context=internal
+context={CONTEXT}
 disallow=all
 allow=alaw
 
@@ -149,6 +158,27 @@ type=aor
 contact=sip:{pair.callee}@{LOOPBACK}:{pair.uas_sip_port}
 """)
     return "\n".join(sections)
+
+
+def extensions_conf(pairs: Sequence[Pair], *, record: bool) -> str:
+    """Pair K's caller dials K000; the dialplan rings phone K with that number."""
+    lines = [f"[{CONTEXT}]"]
+    for pair in pairs:
+        pattern = f"_{pair.index}XXX"
+        if record:
+            lines.append(f"exten => {pattern},1,MixMonitor(${{UNIQUEID}}.wav)")
+            lines.append(f"same => n,Dial(PJSIP/${{EXTEN}}@{pair.callee})")
+        else:
+            lines.append(f"exten => {pattern},1,Dial(PJSIP/${{EXTEN}}@{pair.callee})")
+    return "\n".join(lines) + "\n"
+
+
+def make_switch(workdir: Path, pairs: Sequence[Pair], *, record: bool = False) -> Switch:
+    dialplan = Switch.has_dialplan()
+    return Switch(
+        workdir, pjsip=pjsip_conf(pairs), rtp_ports=RTP_PORTS,
+        extensions=extensions_conf(pairs, record=record) if dialplan else None,
+    )
 
 
 class Sipp:
@@ -238,7 +268,7 @@ def start_callers(workdir: Path, switch: Switch, pairs: Sequence[Pair], *, scena
         arguments = [
             f"{LOOPBACK}:{switch.sip_port}",
             "-sf", str(SCENARIOS / scenario),
-            "-s", pair.callee,
+            "-s", pair.dialled(Switch.has_dialplan()),
             "-i", UAC_HOST, "-p", str(pair.uac_sip_port),
             "-mi", UAC_HOST, "-mp", str(pair.uac_media_port),
             "-r", f"{rate * pair.calls / total:.3f}",
@@ -317,6 +347,66 @@ def report_kept(workdir: Path, keep: bool, passed: bool, health: Health) -> None
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+class SippMeter:
+    """CPU seconds of the SIPp agents, keeping the last reading of those that have exited."""
+
+    def __init__(self, agents: Sequence[Sipp]) -> None:
+        self._agents = agents
+        self._latest: dict[int, float] = {}
+
+    def read(self) -> float:
+        for agent in self._agents:
+            if agent.proc is not None and agent.proc.poll() is None:
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    self._latest[agent.proc.pid] = cpu_seconds(agent.proc.pid)
+        return sum(self._latest.values())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """CPU readings at one moment: the switch's processes, the SIPp agents, the machine."""
+
+    at: float
+    switch: dict[int, float]
+    sipp_s: float
+    box: tuple[int, int]
+
+
+def snapshot(switch: Switch, meter: SippMeter) -> Snapshot:
+    return Snapshot(at=time.monotonic(), switch=switch.tree_cpu(), sipp_s=meter.read(),
+                    box=box_jiffies())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """CPU between two snapshots, in % of one core, except ``box``: % of the whole machine.
+
+    SIPp runs on the same cores: when ``box`` nears 100 % the machine, not necessarily the
+    switch, is the limit.
+    """
+
+    switch: float
+    sip: float
+    sipp: float
+    box: float
+
+    @staticmethod
+    def between(first: Snapshot, last: Snapshot, sip_pid: int) -> Usage:
+        wall = max(1e-9, last.at - first.at)
+        busy = last.box[0] - first.box[0]
+        total = last.box[1] - first.box[1]
+        return Usage(
+            switch=cpu_between(first.switch, last.switch) / wall * 100,
+            sip=cpu_between(first.switch, last.switch, only=sip_pid) / wall * 100,
+            sipp=(last.sipp_s - first.sipp_s) / wall * 100,
+            box=busy / total * 100 if total else 0.0,
+        )
+
+    def describe(self) -> str:
+        return (f"cpu_sip={self.sip:.0f}% cpu_media={self.switch - self.sip:.0f}% "
+                f"cpu_sipp={self.sipp:.0f}% box_busy={self.box:.0f}%")
+
+
 # -- calls per second -----------------------------------------------------------------------
 
 
@@ -328,9 +418,12 @@ class CpsResult:
     failed: int
     retrans: int
     setup_ms: list[float]
-    cpu_percent: float
+    usage: Usage
     rss_mb: float
     passed: bool
+
+    def detail(self) -> str:
+        return f"  {self.usage.describe()}"
 
     def line(self) -> str:
         return (
@@ -338,7 +431,7 @@ class CpsResult:
             f"failed={self.failed} retrans={self.retrans} "
             f"setup_p50={percentile(self.setup_ms, 0.50):.1f}ms "
             f"setup_p95={percentile(self.setup_ms, 0.95):.1f}ms "
-            f"cpu={self.cpu_percent:.0f}% rss={self.rss_mb:.0f}MB"
+            f"cpu={self.usage.switch:.0f}% rss={self.rss_mb:.0f}MB"
         )
 
 
@@ -347,7 +440,7 @@ def run_cps(*, rate: float, seconds: float, hold_ms: int, pairs: int, keep: bool
     hold_s = hold_ms / 1000
     workdir = Path(tempfile.mkdtemp(prefix="bench-cps-"))
     plan = make_pairs(calls, pairs)
-    switch = Switch(workdir, pjsip=pjsip_conf(plan), rtp_ports=RTP_PORTS)
+    switch = make_switch(workdir, plan)
     health = Health()
     agents: list[Sipp] = []
     phones: list[Sipp] = []
@@ -357,7 +450,6 @@ def run_cps(*, rate: float, seconds: float, hold_ms: int, pairs: int, keep: bool
         switch.start()
         phones = start_phones(workdir, switch, plan, timeout_s=timeout_s + 15, echo=False)
         agents += phones
-        cpu_before = switch.tree_cpu()
         started = time.monotonic()
         callers = start_callers(
             workdir, switch, plan, scenario="call_uac.xml", rate=rate,
@@ -366,9 +458,17 @@ def run_cps(*, rate: float, seconds: float, hold_ms: int, pairs: int, keep: bool
             variables={"hold_ms": str(hold_ms)}, timeout_s=timeout_s,
         )
         agents += callers
-        caller_codes = wait_all(callers, started + timeout_s + 15)
-        wall = time.monotonic() - started
-        cpu = cpu_between(cpu_before, switch.tree_cpu()) / wall * 100
+        meter = SippMeter(agents)
+        first = snapshot(switch, meter)
+        deadline = started + timeout_s + 15
+        # SIPp's CPU can only be read while it runs: sample it until the callers are done.
+        while (time.monotonic() < deadline
+               and any(caller.proc is not None and caller.proc.poll() is None
+                       for caller in callers)):
+            meter.read()
+            time.sleep(0.5)
+        caller_codes = wait_all(callers, deadline)
+        usage = Usage.between(first, snapshot(switch, meter), switch.pid)
         rss = switch.tree_peak_rss_mb()
         phone_codes = wait_all(phones, time.monotonic() + 15)
         health.channels_left, health.streams_left = settle(switch)
@@ -387,7 +487,7 @@ def run_cps(*, rate: float, seconds: float, hold_ms: int, pairs: int, keep: bool
     setup = [ms for caller in callers for ms in response_times_ms(caller.dir, "setup")]
     report_kept(workdir, keep, passed, health)
     return CpsResult(rate=rate, attempted=attempted, ok=ok, failed=failed, retrans=retrans,
-                     setup_ms=setup, cpu_percent=cpu, rss_mb=rss, passed=passed)
+                     setup_ms=setup, usage=usage, rss_mb=rss, passed=passed)
 
 
 def cps_main(args: argparse.Namespace) -> int:
@@ -395,18 +495,21 @@ def cps_main(args: argparse.Namespace) -> int:
         result = run_cps(rate=args.rate, seconds=args.seconds, hold_ms=args.hold_ms,
                          pairs=args.pairs, keep=args.keep)
         print(result.line(), flush=True)
+        print(result.detail(), file=sys.stderr, flush=True)
         return 0 if result.passed else 1
     best: float | None = None
     for level in args.levels:
         result = run_cps(rate=level, seconds=args.seconds, hold_ms=args.hold_ms,
                          pairs=args.pairs, keep=args.keep)
         print(result.line(), flush=True)
+        print(result.detail(), file=sys.stderr, flush=True)
         if not result.passed:
-            print(f"cps: highest passing rate={best if best is not None else 'none'} "
-                  f"(first failing {level:g}/s)", flush=True)
+            passing = "none" if best is None else f"{best:g}/s"
+            print(f"cps: highest passing rate={passing} (first failing {level:g}/s)",
+                  flush=True)
             return 0 if best is not None else 1
         best = level
-    print(f"cps: highest passing rate={best} (every level passed)", flush=True)
+    print(f"cps: highest passing rate={best:g}/s (every level passed)", flush=True)
     return 0
 
 
@@ -555,19 +658,22 @@ class MediaResult:
     ok: int
     failed: int
     hops: Hops
-    cpu_percent: float
+    usage: Usage
     rss_mb: float
     rss_per_call_mb: float
     concurrent: int | None
+    recorded: int | None
+    """Recording files the switch wrote, when every call was recorded."""
     passed: bool
 
     def line(self) -> str:
+        recorded = "" if self.recorded is None else f" recorded={self.recorded}"
         return (
             f"media: calls={self.calls} ok={self.ok} failed={self.failed} "
             f"loss_fwd={100 * self.hops.loss_fwd:.3f}% "
             f"loss_back={100 * self.hops.loss_back:.3f}% "
-            f"cpu={self.cpu_percent:.0f}% rss={self.rss_mb:.0f}MB "
-            f"rss_per_call={self.rss_per_call_mb:.3f}MB"
+            f"cpu={self.usage.switch:.0f}% rss={self.rss_mb:.0f}MB "
+            f"rss_per_call={self.rss_per_call_mb:.3f}MB{recorded}"
         )
 
     def detail(self) -> str:
@@ -576,18 +682,12 @@ class MediaResult:
             f"  counted_by={hops.counted_by} uac_sent={hops.uac_sent} "
             f"uas_received={hops.uas_received} uas_echoed={hops.uas_echoed} "
             f"uac_received={hops.uac_received} echo_loss={100 * hops.echo_loss:.3f}% "
-            f"concurrent_calls_seen={self.concurrent}"
+            f"concurrent_calls_seen={self.concurrent} {self.usage.describe()}"
         )
 
 
-def _load(switch: Switch, before: dict[int, float], since: float) -> tuple[float, float]:
-    """CPU % of the switch since the reading *before* taken at *since*, and its RSS now."""
-    cpu = cpu_between(before, switch.tree_cpu()) / (time.monotonic() - since) * 100
-    return cpu, switch.tree_rss_mb()
-
-
 def run_media(*, calls: int, hold_s: float, ramp_s: float, per_pair: int, counting: str,
-              tail_ms: int, keep: bool) -> MediaResult:
+              tail_ms: int, record: bool, keep: bool) -> MediaResult:
     capture = read_capture(PCAP)
     play_ms = math.ceil(capture.duration_ms) + PLAY_GAP_MS
     plays = max(1, math.ceil(hold_s * 1000 / play_ms))
@@ -595,7 +695,7 @@ def run_media(*, calls: int, hold_s: float, ramp_s: float, per_pair: int, counti
     pairs = make_pairs(calls, math.ceil(calls / per_pair))
     rate = max(1.0, calls / ramp_s)
     workdir = Path(tempfile.mkdtemp(prefix="bench-media-"))
-    switch = Switch(workdir, pjsip=pjsip_conf(pairs), rtp_ports=RTP_PORTS)
+    switch = make_switch(workdir, pairs, record=record)
     health = Health()
     agents: list[Sipp] = []
     phones: list[Sipp] = []
@@ -626,16 +726,25 @@ def run_media(*, calls: int, hold_s: float, ramp_s: float, per_pair: int, counti
             window_end = started + held_s - 1.0
             steady = window_end - window_start >= 2.0
             time.sleep(max(0.0, window_start - time.monotonic()) if steady else 0.0)
-            before = switch.tree_cpu()
-            measured_from = time.monotonic()
+            meter = SippMeter(agents)
+            first = snapshot(switch, meter)
             concurrent: int | None = None
+            busy_rss = idle_rss
             if steady:
                 time.sleep(max(0.0, window_end - time.monotonic()))
-                cpu_percent, busy_rss = _load(switch, before, measured_from)
+                usage = Usage.between(first, snapshot(switch, meter), switch.pid)
+                busy_rss = switch.tree_rss_mb()
                 concurrent = _number(r"(\d+) active calls", switch.cli("core show channels"))
+            else:
+                # SIPp's CPU can only be read while it runs: sample it until the end.
+                while any(c.proc is not None and c.proc.poll() is None for c in callers) \
+                        and time.monotonic() < started + timeout_s + 15:
+                    meter.read()
+                    busy_rss = switch.tree_rss_mb()
+                    time.sleep(0.5)
             caller_codes = wait_all(callers, started + timeout_s + 15)
             if not steady:
-                cpu_percent, busy_rss = _load(switch, before, measured_from)
+                usage = Usage.between(first, snapshot(switch, meter), switch.pid)
             rss = switch.tree_peak_rss_mb()
             phone_codes = wait_all(phones, time.monotonic() + 15)
             health.channels_left, health.streams_left = settle(switch)
@@ -654,18 +763,22 @@ def run_media(*, calls: int, hold_s: float, ramp_s: float, per_pair: int, counti
     phones_failed = sum(counter(phone.stats(), "FailedCall(C)") for phone in phones)
     if phones_failed:
         print(f"media: {phones_failed} calls failed on the phones' side", file=sys.stderr)
+    # Counted once the switch has stopped, which finishes every recording first.
+    recorded = (sum(1 for path in switch.recordings.rglob("*") if path.is_file())
+                if record else None)
     passed = (failed == 0 and phones_failed == 0 and health.ok
+              and (recorded is None or recorded >= ok)
               and hops.loss_fwd < LOSS_LIMIT and hops.loss_back < LOSS_LIMIT
               and all(code == 0 for code in caller_codes + phone_codes))
     report_kept(workdir, keep, passed, health)
-    return MediaResult(calls=calls, ok=ok, failed=failed, hops=hops, cpu_percent=cpu_percent,
+    return MediaResult(calls=calls, ok=ok, failed=failed, hops=hops, usage=usage,
                        rss_mb=rss, rss_per_call_mb=max(0.0, busy_rss - idle_rss) / calls,
-                       concurrent=concurrent, passed=passed)
+                       concurrent=concurrent, recorded=recorded, passed=passed)
 
 
 def media_main(args: argparse.Namespace) -> int:
-    if args.record:
-        print("calls.py: recording benchmark needs the dialplan (MixMonitor), which the "
+    if args.record and not Switch.has_dialplan():
+        print("calls.py: recording benchmark needs the dialplan (MixMonitor), which this "
               "switch does not have yet", file=sys.stderr)
         return 2
     counting = args.counters
@@ -678,7 +791,7 @@ def media_main(args: argparse.Namespace) -> int:
     for level in args.calls:
         result = run_media(calls=level, hold_s=args.hold_s, ramp_s=args.ramp_s,
                            per_pair=args.calls_per_pair, counting=counting,
-                           tail_ms=args.tail_ms, keep=args.keep)
+                           tail_ms=args.tail_ms, record=args.record, keep=args.keep)
         print(result.line(), flush=True)
         print(result.detail(), file=sys.stderr, flush=True)
         if not result.passed:

@@ -71,13 +71,14 @@ class Interpreter:
         globals: MutableMapping[str, str],
         clock: Callable[[], float] = time.monotonic,
         systemname: str = "",
-        on_step: Callable[[ChannelAPI, Step], None] | None = None,
+        on_step: Callable[[ExecState, Step], None] | None = None,
     ) -> None:
         """*dialplan_source* is called as each call starts, so an edited dialplan (file
         reload, database rows) applies to the next call without a restart; when the
         ``[globals]`` it returns change, they are written into *globals* (a reload).
         *clock* must be the event loop's clock in production (``time.monotonic``): the
-        absolute timeout is measured with it."""
+        absolute timeout is measured with it. *on_step* hears of every priority about to
+        run (AMI ``Newexten``, the CDR's lastapp); it must not block."""
         self._dialplan_source = dialplan_source
         self._dialgroups = dialgroups
         self._astdb = astdb
@@ -211,7 +212,7 @@ class Interpreter:
                 app=app.NAME,
                 appdata=args,
             )
-            self._on_step(state.channel, step)
+            self._on_step(state, step)
         try:
             return await app.execute(state, args)
         except ApplicationError as exc:
@@ -270,7 +271,9 @@ class Interpreter:
             state.jump(state.context, "t", 1)
             return True
         return self._raise(
-            state, "RESPONSETIMEOUT", f"Timeout, but no rule 't' or 'e' in context '{state.context}'"
+            state,
+            "RESPONSETIMEOUT",
+            f"Timeout, but no rule 't' or 'e' in context '{state.context}'",
         )
 
     def _absolute_timeout(self, state: ExecState) -> bool:

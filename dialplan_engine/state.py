@@ -15,22 +15,19 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
+from dialplan_engine.args import scan_int
 from dialplan_engine.channel_api import ChannelAPI, ChannelHungUp
-from dialplan_engine.funcs import write_function
 from dialplan_engine.model import Dialplan
-from dialplan_engine.scope import AstDb, DialgroupStore
+from dialplan_engine.scope import AstDb, DialgroupStore, Inheritance, split_inheritance
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIGIT_TIMEOUT_S = 5.0
 DEFAULT_RESPONSE_TIMEOUT_S = 10.0
-
-_LEADING_INT = re.compile(r"\s*(\d+)")
 
 
 class Action(enum.Enum):
@@ -108,8 +105,8 @@ class ExecState:
         self._clock = clock
         self._wall_clock = wall_clock
         self._systemname = systemname
-        # name (underscores stripped) -> (value, inheritance level 0/1/2)
-        self._variables: dict[str, tuple[str, int]] = {}
+        # stored name (underscores stripped) -> (value, how far it is inherited)
+        self._variables: dict[str, tuple[str, Inheritance]] = {}
 
     # -- VariableScope -------------------------------------------------------------------
 
@@ -134,25 +131,28 @@ class ExecState:
             # Asterisk has no LINKEDID/SIPDOMAIN built-ins; the seed reads them as if it
             # had, so they fall back to the channel only while nobody Set() them.
             case "LINKEDID":
-                return self.get_variable(name) or self.channel.linkedid
+                return self._own_variable(name) or self.channel.linkedid
             case "SIPDOMAIN":
-                return self.get_variable(name) or self.channel.sip_domain
+                return self._own_variable(name) or self.channel.sip_domain
             case _:
                 return None
 
     def get_variable(self, name: str) -> str | None:
         entry = self._variables.get(name)
-        return entry[0] if entry is not None else None
+        return entry[0] if entry is not None else self._globals.get(name)
 
     def set_variable(self, name: str, value: str) -> None:
         """Set a channel variable; ``_NAME`` inherits one level into Dial legs, ``__NAME``
         forever. The switch hears of every write (AMI ``VarSet`` carries the name as given)."""
-        level = 2 if name.startswith("__") else 1 if name.startswith("_") else 0
-        plain = name[level:]
-        self._variables[plain] = (value, level)
-        if plain == "TIMEOUT_ABSOLUTE":
+        stored, inheritance = split_inheritance(name)
+        self._variables[stored] = (value, inheritance)
+        if stored == "TIMEOUT_ABSOLUTE":
             self._arm_absolute_timeout(value)
         self.channel.variable_changed(name, value)
+
+    def _own_variable(self, name: str) -> str | None:
+        entry = self._variables.get(name)
+        return entry[0] if entry is not None else None
 
     def get_global(self, name: str) -> str | None:
         return self._globals.get(name)
@@ -167,20 +167,13 @@ class ExecState:
         """The number that ``exten/CID`` qualifiers of the dialplan are matched against."""
         return self.channel.caller_number
 
-    def assign(self, name: str, value: str) -> None:
-        """``Set``/``MSet`` semantics: ``NAME(args)`` writes a function, else a variable."""
-        if name.endswith(")"):
-            write_function(self, name, value)
-        else:
-            self.set_variable(name, value)
-
     def inherited(self) -> dict[str, str]:
         """The variables a new Dial leg starts with, named as the leg must store them:
         ``__X`` stays ``__X`` (inherits on), ``_X`` arrives as plain ``X``."""
         return {
-            ("__" + name if level == 2 else name): value
-            for name, (value, level) in self._variables.items()
-            if level
+            ("__" + name if inheritance is Inheritance.DESCENDANTS else name): value
+            for name, (value, inheritance) in self._variables.items()
+            if inheritance is not Inheritance.NONE
         }
 
     def timeout_s(self, variable: str, default: float) -> float:
@@ -232,11 +225,9 @@ class ExecState:
         if spec[:1] in ("+", "-"):
             sign = 1 if spec[0] == "+" else -1
             spec = spec[1:]
-        number = _LEADING_INT.match(spec)
+        number = scan_int(spec)
         if number is not None:
-            priority = int(number.group(1))
-            if sign:
-                priority = self.priority + sign * priority
+            priority = self.priority + sign * number if sign else number
         else:
             found = self.dialplan.find_label(context, exten, spec, caller_id=self.caller_id)
             if found is None:
@@ -261,9 +252,6 @@ class ExecState:
         if self.absolute_deadline is None:
             return None
         return self.absolute_deadline - self._clock()
-
-    def clear_absolute_timeout(self) -> None:
-        self.absolute_deadline = None
 
     def _arm_absolute_timeout(self, value: str) -> None:
         try:

@@ -29,6 +29,8 @@ from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.service import CallService
 from softswitch.config import Config
 from softswitch.control import ControlServer
+from softswitch.dialplan_runner import DialplanRunner
+from softswitch.dialplan_store import DialplanSource, PersistentAstDb, bootstrap_dialplan
 from softswitch.events import EventBus, FullyBooted
 from softswitch.identify import EndpointIdentifier
 from softswitch.mediaplane.client import MediaPlane
@@ -97,13 +99,18 @@ async def serve(config: Config) -> int:
 @contextlib.asynccontextmanager
 async def running_switch(config: Config) -> AsyncIterator[Switch]:
     """Start every part of the switch; on exit stop them in reverse order."""
-    for folder in (config.paths.data, config.paths.sounds, config.paths.recordings):
+    for folder in (config.paths.data, config.paths.sounds, config.paths.recordings,
+                   config.paths.agi):
         folder.mkdir(parents=True, exist_ok=True)
     async with contextlib.AsyncExitStack() as parts:
         database = await Database.open(config.database.url)
         parts.push_async_callback(database.close)
         store = database.store
         await _bootstrap(config, store)
+        if config.bootstrap.extensions is not None:
+            summary = await bootstrap_dialplan(store, config.bootstrap.extensions)
+            if summary:
+                log.info("imported into the empty dialplan: %s", summary)
         pruned = await store.prune_contacts_on_boot(config.node_name)
         expired = await store.delete_expired_contacts(time.time())
         if pruned or expired:
@@ -122,6 +129,10 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
             store=store, identifier=identifier, authenticator=authenticator,
             events=events, node_name=config.node_name,
         )
+        astdb = await PersistentAstDb.load(store)
+        parts.push_async_callback(astdb.close)
+        dialplan = DialplanRunner(source=DialplanSource(store), astdb=astdb,
+                                  systemname=config.node_name)
         media = await MediaPlane.start(port_min=config.rtp.port_min,
                                        port_max=config.rtp.port_max)
         parts.push_async_callback(media.close)
@@ -135,7 +146,9 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
                                                                         source)
         calls = CallService(stack=stack, store=store, identifier=identifier,
                             authenticator=authenticator, media=media, dialogs=dialogs,
-                            events=events, user_agent=config.sip.user_agent)
+                            events=events, dialplan=dialplan, paths=config.paths,
+                            user_agent=config.sip.user_agent)
+        parts.push_async_callback(calls.post_recording.close)
         router.register(Method.REGISTER, registrar.handle)
         router.register(Method.OPTIONS, OptionsService(store, lambda: router.allow).handle)
         router.register(Method.INVITE, calls.handle_invite)

@@ -1,4 +1,5 @@
-"""The ``softswitch`` command: run the switch, load configuration, manage endpoints.
+"""The ``softswitch`` command: run the switch, load configuration, manage endpoints and the
+dialplan.
 
 Exit codes: 0 success, 1 the named object does not exist (or already does, for ``add``),
 2 a usage, configuration or input error. Results go to stdout, errors to stderr as
@@ -10,15 +11,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import cast
 
+from dialplan_engine.errors import DialplanSyntaxError
+from dialplan_engine.model import Dialplan
+from dialplan_engine.parser import load_extensions_conf
 from softswitch import __version__
 from softswitch.asterisk_conf import AsteriskConfError, read_conf
 from softswitch.config import Config, ConfigError, load_config
+from softswitch.dialplan_store import DialplanLoadSummary, not_stored, store_dialplan
 from softswitch.pjsip_import import is_pjsip_conf, pjsip_objects
 from softswitch.storage import (
     AorRecord,
@@ -38,7 +44,12 @@ EXIT_USAGE = 2
 
 MASK = "********"
 _SECRET_FIELDS = frozenset({"password", "md5_cred", "password_digest"})
-_LATER_KINDS = ("manager.conf", "extensions.conf")
+_LATER_KINDS = ("manager.conf",)
+_EXTENSIONS_CONF = "extensions.conf"
+_EXTEN_LINE = re.compile(r"^[ \t]*(?:exten|same)[ \t]*=>", re.MULTILINE)
+# Asterisk's ``dialplan show`` columns.
+_SHOW_EXTEN_WIDTH = 17
+_SHOW_STEP_WIDTH = 45
 
 
 class CommandError(Exception):
@@ -66,8 +77,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser("config", help="load Asterisk configuration files")
     config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
-    load = config_commands.add_parser("load", help="import a pjsip.conf into the database")
+    load = config_commands.add_parser(
+        "load", help="import a pjsip.conf or an extensions.conf into the database"
+    )
     load.add_argument("file", type=Path, metavar="FILE")
+
+    dialplan = commands.add_parser("dialplan", help="load, show and export the dialplan")
+    dialplan_commands = dialplan.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dialplan_load = dialplan_commands.add_parser(
+        "load", help="import an extensions.conf, replacing the contexts it defines"
+    )
+    dialplan_load.add_argument("file", type=Path, metavar="FILE")
+    dialplan_load.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the contexts' other rows: write over the same (context, exten, priority)",
+    )
+    dialplan_show = dialplan_commands.add_parser("show", help="list the dialplan, as Asterisk")
+    dialplan_show.add_argument("context", nargs="?", metavar="CONTEXT")
+    dialplan_commands.add_parser("export", help="print the dialplan as extensions.conf")
+    check = dialplan_commands.add_parser(
+        "check", help="parse an extensions.conf and report, without the database"
+    )
+    check.add_argument("file", type=Path, metavar="FILE")
 
     endpoint = commands.add_parser("endpoint", help="list, show, add and remove endpoints")
     endpoint_commands = endpoint.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -100,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args, config)
     except CommandError as exc:
         return _fail(str(exc), exc.code)
-    except (ConfigError, AsteriskConfError, StorageError) as exc:
+    except (ConfigError, AsteriskConfError, StorageError, DialplanSyntaxError) as exc:
         return _fail(str(exc), EXIT_USAGE)
 
 
@@ -118,7 +150,11 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return _exit_code(run_remote(config, args.command_text))
     if args.command == "config":
         path: Path = args.file
+        if _is_extensions_conf(path):
+            return _dialplan_load(config, path, merge=False)
         return asyncio.run(_with_store(config, lambda store: _config_load(store, path)))
+    if args.command == "dialplan":
+        return _dialplan(config, args)
     actions: dict[str, Callable[[Store], Awaitable[int]]] = {
         "list": _endpoint_list,
         "show": lambda store: _endpoint_show(store, args.id),
@@ -163,6 +199,117 @@ async def _config_load(store: Store, path: Path) -> int:
     print(f"{path.name}: {summary}")
     for warning in objects.warnings:
         print(f"warning: {warning}")
+    return EXIT_OK
+
+
+# dialplan load / show / export / check
+
+
+def _is_extensions_conf(path: Path) -> bool:
+    if path.name == _EXTENSIONS_CONF:
+        return True
+    if path.name == "pjsip.conf":
+        return False
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False  # the pjsip.conf reader says why the file cannot be read
+    return _EXTEN_LINE.search(text) is not None
+
+
+def _dialplan(config: Config, args: argparse.Namespace) -> int:
+    if args.action == "load":
+        return _dialplan_load(config, args.file, merge=args.merge)
+    if args.action == "check":
+        return _dialplan_check(args.file)
+    if args.action == "show":
+        context: str | None = args.context
+        return asyncio.run(_with_store(config, lambda store: _dialplan_show(store, context)))
+    return asyncio.run(_with_store(config, _dialplan_export))
+
+
+def _parse_dialplan(path: Path) -> Dialplan:
+    try:
+        return load_extensions_conf(path)
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _dialplan_load(config: Config, path: Path, *, merge: bool) -> int:
+    # Parsed before the database is opened: a file with an error changes nothing at all.
+    dialplan = _parse_dialplan(path)
+
+    async def load(store: Store) -> int:
+        summary = await store_dialplan(store, dialplan, merge=merge)
+        _print_summary(path, summary)
+        return EXIT_OK
+
+    return asyncio.run(_with_store(config, load))
+
+
+def _dialplan_check(path: Path) -> int:
+    dialplan = _parse_dialplan(path)
+    warnings = (*dialplan.warnings, *not_stored(dialplan))
+    print(
+        f"{path.name}: syntax OK, {_counted(len(dialplan.contexts), 'context', 'contexts')},"
+        f" {_counted(len(dialplan.to_rows()), 'priority', 'priorities')}"
+        f" ({_counted(len(warnings), 'warning', 'warnings')})"
+    )
+    for warning in warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
+def _print_summary(path: Path, summary: DialplanLoadSummary) -> None:
+    print(f"{path.name}: {summary}")
+    for warning in summary.warnings:
+        print(f"warning: {warning}")
+
+
+async def _dialplan_show(store: Store, context: str | None) -> int:
+    rows = await store.list_dialplan_rows(context)
+    if context is not None and not rows:
+        raise CommandError(f"no context {context!r}", EXIT_NOT_FOUND)
+    dialplan = Dialplan.from_rows(rows)
+    extensions = priorities = 0
+    for ctx in dialplan.contexts.values():
+        print(f"[ Context '{ctx.name}' created by 'realtime' ]")
+        for extension in ctx.extensions:
+            extensions += 1
+            label = f"'{extension.display}' =>"
+            for priority in extension.priorities:
+                priorities += 1
+                step = f"{priority.number}. {priority.app}({priority.appdata})"
+                print(
+                    f"  {label:<{_SHOW_EXTEN_WIDTH}} {step:<{_SHOW_STEP_WIDTH}} [{priority.source}]"
+                )
+                label = ""
+        print()
+    contexts = len(dialplan.contexts)
+    print(
+        f"-= {_counted(extensions, 'extension', 'extensions')}"
+        f" ({_counted(priorities, 'priority', 'priorities')})"
+        f" in {_counted(contexts, 'context', 'contexts')}. =-"
+    )
+    for warning in dialplan.warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+async def _dialplan_export(store: Store) -> int:
+    dialplan = Dialplan.from_rows(await store.list_dialplan_rows(), await store.list_globals())
+    try:
+        text = dialplan.to_extensions_conf()
+    except ValueError as exc:
+        raise CommandError(f"cannot export the dialplan: {exc}") from None
+    # Warnings to stderr: stdout is the file.
+    for warning in dialplan.warnings:
+        print(f"softswitch: warning: {warning}", file=sys.stderr)
+    sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -81,6 +81,9 @@ class PathsConfig:
     data: Path
     sounds: Path
     recordings: Path
+    """Where MixMonitor files with a relative name go (Asterisk's monitor spool)."""
+    agi: Path
+    """Where AGI scripts with a relative name are looked up (Asterisk's agi-bin)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +100,8 @@ class AmiConfig:
 class BootstrapConfig:
     pjsip: Path | None = None
     """A ``pjsip.conf`` imported when the switch starts on a database with no endpoints."""
+    extensions: Path | None = None
+    """An ``extensions.conf`` imported when the switch starts with no dialplan rows."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +180,7 @@ def parse_config(raw: dict[str, Any], source: Path) -> Config:
         data=data,
         sounds=paths_r.path("sounds", data / "sounds", base),
         recordings=paths_r.path("recordings", data / "recordings", base),
+        agi=paths_r.path("agi", data / "agi-bin", base),
     )
     paths_r.finish()
 
@@ -193,7 +199,10 @@ def parse_config(raw: dict[str, Any], source: Path) -> Config:
     ami_r.finish()
 
     boot_r = reader.section("bootstrap")
-    bootstrap = BootstrapConfig(pjsip=boot_r.optional_path("pjsip", base))
+    bootstrap = BootstrapConfig(
+        pjsip=boot_r.optional_path("pjsip", base),
+        extensions=boot_r.optional_path("extensions", base),
+    )
     boot_r.finish()
 
     reader.finish()

@@ -51,7 +51,17 @@ class DtmfReceived:
     duration_ms: int | None = None
 
 
-Event = ContactChanged | RegistrationChanged | FullyBooted | DtmfReceived
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VarSet:
+    """A dialplan variable was written on a channel (AMI ``VarSet``)."""
+
+    channel: str
+    uniqueid: str
+    variable: str
+    value: str
+
+
+Event = ContactChanged | RegistrationChanged | FullyBooted | DtmfReceived | VarSet
 Subscriber = Callable[[Event], None]
 
 

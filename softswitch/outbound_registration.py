@@ -1,9 +1,11 @@
 """Outbound registration to trunks (``ps_registrations``): we are the UAC.
 
 Each registration keeps one Call-ID and increments CSeq; a 401/407 is answered once per
-challenge (again when the server says ``stale=true``); the binding is refreshed a little before
-the granted expiry. Failures retry after ``retry_interval`` up to ``max_retries`` times; a 403
-stops retrying when ``auth_rejection_permanent`` is set. On shutdown we unregister.
+challenge (again when the server says ``stale=true``); a 423 raises the asked expiry to the
+server's ``Min-Expires``; the binding is refreshed a little before the granted expiry.
+Failures retry after ``retry_interval`` up to ``max_retries`` times; a 403, or a challenge to
+our credentials, stops retrying when ``auth_rejection_permanent`` is set. On shutdown we
+unregister.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sip.address import Address, TransportKind
-from sip.auth import build_authorization, choose_challenge
+from sip.auth import DigestChallenge, build_authorization, choose_challenge
 from sip.builders import build_request, new_call_id
 from sip.errors import SipError
 from sip.message import Request, Response
@@ -52,6 +54,8 @@ class _Client:
     record: RegistrationRecord
     auth: AuthRecord | None
     call_id: str
+    expiration: int
+    """What we ask for: ``expiration``, or more once a 423 told us the registrar's minimum."""
     from_tag: str = field(default_factory=new_tag)
     cseq: int = 0
     state: RegistrationState = RegistrationState.UNREGISTERED
@@ -90,7 +94,8 @@ class OutboundRegistrations:
         for record in await self._store.list_registrations():
             auth = (await self._store.get_auth(record.outbound_auth)
                     if record.outbound_auth else None)
-            client = _Client(record=record, auth=auth, call_id=new_call_id("softswitch"))
+            client = _Client(record=record, auth=auth, call_id=new_call_id("softswitch"),
+                             expiration=record.expiration)
             self._clients[record.id] = client
             client.task = asyncio.ensure_future(self._run(client))
 
@@ -113,7 +118,7 @@ class OutboundRegistrations:
         record = client.record
         while True:
             try:
-                granted = await self._register(client, expires=record.expiration)
+                granted = await self._register(client, expires=client.expiration)
             except RegistrationRefused as exc:
                 self._set(client, RegistrationState.REJECTED, cause=str(exc))
                 if record.auth_rejection_permanent:
@@ -145,24 +150,41 @@ class OutboundRegistrations:
                 status=state.value, cause=cause))
 
     async def _register(self, client: _Client, *, expires: int) -> int:
-        """One REGISTER exchange, answering up to two challenges; returns the granted expiry."""
+        """One REGISTER exchange, answering challenges and a 423; returns the granted expiry."""
         record = client.record
         server = SipUri.parse(record.server_uri)
         kind = TransportKind.from_token(server.transport or "udp")
         destination = Address(transport=kind, host=server.host, port=server.port or 5060)
         authorization: tuple[str, str] | None = None
-        for _ in range(3):
+        # Enough for a challenge, a 423, the challenge of the longer request and a stale nonce.
+        for _ in range(5):
             request = self._build(client, server, kind, expires, authorization)
             response = await self._stack.send_request(request, destination)
             if response.status in (401, 407):
-                authorization = self._answer(client, response, server)
+                header = "WWW-Authenticate" if response.status == 401 else "Proxy-Authenticate"
+                challenge = choose_challenge(response.headers.get_all(header))
+                if authorization is not None and not challenge.stale:
+                    # Our answer to a live nonce was refused: the credentials are wrong, and
+                    # sending them again would only count more failures against the account.
+                    raise RegistrationRefused(
+                        f"{response.status} {response.reason} (credentials rejected)")
+                authorization = self._answer(client, response.status, challenge,
+                                             str(request.uri))
+                continue
+            if response.status == 423 and expires > 0:
+                minimum = _min_expires(response)
+                if minimum is None or minimum <= expires:
+                    raise RequestFailed(f"{response.status} {response.reason}")
+                expires = client.expiration = minimum
+                # A fresh challenge rather than a replayed nonce count for the new request.
+                authorization = None
                 continue
             if 200 <= response.status < 300:
                 return 0 if expires == 0 else _granted(response, request, expires)
             if response.status in (403, 404):
                 raise RegistrationRefused(f"{response.status} {response.reason}")
             raise RequestFailed(f"{response.status} {response.reason}")
-        raise RegistrationRefused("credentials rejected")
+        raise RegistrationRefused("too many challenges")
 
     def _build(self, client: _Client, server: SipUri, kind: TransportKind, expires: int,
                authorization: tuple[str, str] | None) -> Request:
@@ -185,22 +207,27 @@ class OutboundRegistrations:
             headers=[("Expires", str(expires)), *([authorization] if authorization else [])],
         )
 
-    def _answer(self, client: _Client, response: Response,
-                server: SipUri) -> tuple[str, str]:
+    def _answer(self, client: _Client, status: int, challenge: DigestChallenge,
+                uri: str) -> tuple[str, str]:
+        """The credentials header for *challenge*; *uri* is the challenged Request-URI, which
+        the registrar hashes as sent (``;transport=tcp`` and all)."""
         auth = client.auth
         if auth is None:
             raise RegistrationRefused("challenged, but the registration has no outbound_auth")
-        header = "WWW-Authenticate" if response.status == 401 else "Proxy-Authenticate"
-        challenge = choose_challenge(response.headers.get_all(header))
         value = build_authorization(
             challenge,
             method="REGISTER",
-            uri=str(SipUri(scheme=server.scheme, host=server.host, port=server.port)),
+            uri=uri,
             username=auth.username or auth.id,
             password=auth.password,
             ha1=auth.md5_cred,
         )
-        return ("Authorization" if response.status == 401 else "Proxy-Authorization", value)
+        return ("Authorization" if status == 401 else "Proxy-Authorization", value)
+
+
+def _min_expires(response: Response) -> int | None:
+    value = (response.headers.get("Min-Expires") or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def _granted(response: Response, request: Request, asked: int) -> int:

@@ -125,8 +125,9 @@ class RegistrarService:
             tx.reply(decision.status, decision.reason, headers=extra)
             return
         for binding in (*decision.added, *decision.updated):
+            previous = by_uri.get(binding.uri)
             await self._store.save_contact(
-                self._record(binding, aor, endpoint_id, tx.source, request)
+                self._record(binding, aor, endpoint_id, tx.source, request, previous)
             )
         headers = [("Contact", value) for value in contact_header_values(decision.current,
                                                                           now=now)]
@@ -154,7 +155,9 @@ class RegistrarService:
         endpoint_id: str,
         source: Address,
         request: Request,
+        previous: ContactRecord | None,
     ) -> ContactRecord:
+        """The row for *binding*; a refresh keeps what qualify learnt about the contact."""
         via = request.top_via
         return ContactRecord(
             id=contact_id(aor.id, binding.uri),
@@ -177,9 +180,11 @@ class RegistrarService:
             source_port=source.port,
             qualify_frequency=aor.qualify_frequency,
             qualify_timeout=aor.qualify_timeout,
+            qualify_2xx_only=aor.qualify_2xx_only,
+            authenticate_qualify=aor.authenticate_qualify,
             prune_on_boot=False,
-            status="Unknown",
-            rtt_ms=None,
+            status=previous.status if previous is not None else "Unknown",
+            rtt_ms=previous.rtt_ms if previous is not None else None,
         )
 
 

@@ -36,17 +36,22 @@ def switch_factory(
     """Start a switch with a custom ``pjsip.conf`` text and/or config overrides.
 
     ``switch_factory(pjsip_conf=None, overrides={"sip": {"max_message_bytes": 4096}})``;
-    ``pjsip_conf=None`` means the standard test endpoints. Each call gets its own directory
+    ``pjsip_conf=None`` means the standard test endpoints, ``extensions_conf=None`` the
+    standard dialplan (every number dials the endpoint of that name). Each call gets its own directory
     and ports; all are stopped at teardown, which fails if one does not exit 0 on SIGTERM.
     """
     started: list[SwitchProcess] = []
     request.node.stash[_SWITCHES] = started
 
     def start(
-        *, pjsip_conf: str | None = None, overrides: Overrides | None = None
+        *,
+        pjsip_conf: str | None = None,
+        extensions_conf: str | None = None,
+        overrides: Overrides | None = None,
     ) -> SwitchProcess:
         workdir = Path(tmp_path_factory.mktemp("switch"))
-        switch = SwitchProcess(workdir, pjsip_conf=pjsip_conf, overrides=overrides)
+        switch = SwitchProcess(workdir, pjsip_conf=pjsip_conf,
+                               extensions_conf=extensions_conf, overrides=overrides)
         started.append(switch)
         switch.start()
         return switch

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 
+from dialplan_engine.channel_api import DialStatus
 from sip.sdp import Direction
 from softswitch.calls.legs import InboundLeg, OutboundLeg, release_stream
 from softswitch.channel import ChannelState, HangupCause
@@ -19,17 +19,6 @@ from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
 from softswitch.tasks import TaskSet
 
 log = logging.getLogger(__name__)
-
-
-class DialStatus(enum.Enum):
-    """Asterisk's DIALSTATUS values."""
-
-    ANSWER = "ANSWER"
-    BUSY = "BUSY"
-    NOANSWER = "NOANSWER"
-    CANCEL = "CANCEL"
-    CONGESTION = "CONGESTION"
-    CHANUNAVAIL = "CHANUNAVAIL"
 
 
 def dial_status_for(cause: HangupCause) -> DialStatus:
@@ -134,6 +123,8 @@ class Call:
         # before a provisional), but it needs no port for that.
         for leg in self.outbound:
             await release_stream(self._media, leg.stream, leg.channel, self.log)
+            if leg.on_release is not None:
+                leg.on_release()
         for outbound in self.outbound:
             await outbound.wait()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -281,6 +283,7 @@ class OutboundLeg:
         symmetric: bool,
         listener: LegListener,
         user_agent: str,
+        resource: str = "",
     ) -> None:
         self._stack = stack
         self._dialogs = dialogs
@@ -306,8 +309,16 @@ class OutboundLeg:
         self._task: asyncio.Task[None] | None = None
         self._tasks = TaskSet("outbound leg")
         self.log = call_logger(log, "-")
+        self.resource = resource
+        """What Dial was given for this leg (``DIALEDPEERNUMBER``)."""
+        self._started = 0.0
+        self.ring_time_ms: int | None = None
+        self.progress_time_ms: int | None = None
+        self.on_release: Callable[[], None] | None = None
+        """Called once the call has given this leg's media back."""
 
     def start(self) -> None:
+        self._started = time.monotonic()
         self._task = asyncio.ensure_future(self._run())
 
     async def wait(self) -> None:
@@ -361,7 +372,10 @@ class OutboundLeg:
             if first:
                 self._send_cancel()
             return
+        elapsed_ms = int((time.monotonic() - self._started) * 1000)
         if response.status in (180, 181, 182):
+            if self.ring_time_ms is None:
+                self.ring_time_ms = elapsed_ms
             self.channel.state = ChannelState.RINGING
             self.listener.leg_ringing(self)
         elif response.status == 183:
@@ -369,6 +383,8 @@ class OutboundLeg:
                 answer = body_sdp(response)
             except SdpParseError:
                 answer = None
+            if self.progress_time_ms is None:
+                self.progress_time_ms = elapsed_ms
             if answer is not None and self._early_media(answer):
                 self.listener.leg_progress(self)
 

@@ -1,7 +1,7 @@
-"""New INVITEs: identify and authenticate the caller, build its channel, route, dial.
+"""New INVITEs: identify and authenticate the caller, build its channel, run the dialplan.
 
-Routing here is direct: the Request-URI user names the endpoint to ring (what the dialplan
-``Dial(PJSIP/${EXTEN})`` does). The dialplan engine replaces this router.
+The caller's channel enters its endpoint's context at the dialled extension (``s`` when the
+Request-URI has no user); ``Dial`` comes back here for the legs it rings.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Sequence
 
 from sip.address import Address
 from sip.errors import ParseError
@@ -18,7 +19,9 @@ from sip.sdp import SdpParseError, SessionDescription
 from sip.stack import ServerTransaction, SipStack
 from sip.uri import NameAddr, SipUri
 from softswitch.authenticator import Authenticator
-from softswitch.calls.call import Call, DialStatus
+from dialplan_engine.channel_api import DialOptions, DialTarget
+from softswitch.agi import AgiRunner
+from softswitch.calls.call import Call
 from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.legs import (
     InboundLeg,
@@ -33,9 +36,14 @@ from softswitch.identify import EndpointIdentifier
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
 from softswitch.mediaplane.protocol import DtmfBegin, DtmfEnd, RemoteLearned
 from softswitch.mediaplane.protocol import Event as MediaEvent
+from softswitch.config import PathsConfig
+from softswitch.dialplan_runner import DialplanRunner
+from softswitch.media_waiters import MediaWaiters
+from softswitch.post_recording import PostRecording
 from softswitch.qualify import contact_destination
 from softswitch.storage.records import ContactRecord, EndpointRecord
 from softswitch.storage.repository import Store
+from softswitch.switch_channel import SwitchChannel
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,8 @@ class CallService:
         media: MediaPlane,
         dialogs: DialogRegistry,
         events: EventBus,
+        dialplan: DialplanRunner,
+        paths: PathsConfig,
         user_agent: str,
     ) -> None:
         self._stack = stack
@@ -60,7 +70,13 @@ class CallService:
         self._media = media
         self._dialogs = dialogs
         self._events = events
+        self._dialplan = dialplan
+        self._paths = paths
         self._user_agent = user_agent
+        self.waiters = MediaWaiters()
+        self.post_recording = PostRecording(paths.recordings)
+        self.agi = AgiRunner(paths.agi)
+        media.subscribe(self.waiters)
         self.ids = Identifiers()
         self.channels: dict[str, Channel] = {}
         self._by_stream: dict[int, Channel] = {}
@@ -100,6 +116,11 @@ class CallService:
         request = tx.request
         exten = request.uri.user if isinstance(request.uri, SipUri) and request.uri.user else "s"
         caller_num, caller_name = caller_identity(request, endpoint)
+        if not await self._dialplan.exists(endpoint.context, exten, caller_num or None):
+            tx.log.info("call from %s to %s rejected: no such extension in context %s",
+                        endpoint.id, exten, endpoint.context)
+            tx.reply(404)
+            return
         uniqueid = self.ids.uniqueid()
         channel = Channel(
             name=self.ids.channel_name("PJSIP", endpoint.id), uniqueid=uniqueid,
@@ -110,7 +131,6 @@ class CallService:
         )
         self.channels[channel.name] = channel
         stream = await self._stream(endpoint, tx.source, channel)
-        call: Call | None = None
         try:
             inbound = InboundLeg(
                 tx=tx, stack=self._stack, dialogs=self._dialogs, media=self._media,
@@ -121,34 +141,27 @@ class CallService:
             if failure is not None:
                 inbound.reject(failure, HangupCause.BEARERCAPABILITY_NOTAVAIL)
                 return
-            call = Call(inbound=inbound, media=self._media, bridge_id=next(self._bridges))
-            inbound.listener = call
-            tx.log.info("%s (%s) calls %s", channel.name, channel.callerid, exten)
-            target = await self._store.get_endpoint(exten)
-            if target is None:
-                inbound.reject(404, HangupCause.UNALLOCATED)
-                return
-            legs = await self._legs(call, channel, target, exten)
-            if not legs:
-                inbound.reject(480, HangupCause.SUBSCRIBER_ABSENT)
-                return
-            status = await call.dial(legs, ring_timeout=None)
-            if status is DialStatus.ANSWER:
-                if await call.connect():
-                    await call.wait_for_hangup()
-                    await call.hang_up(HangupCause.NORMAL_CLEARING)
-            elif status is DialStatus.CANCEL:
-                inbound.reject(487, HangupCause.NORMAL_CLEARING)
-            else:
-                sip_status, cause = _FAILED_DIAL[status]
-                inbound.reject(sip_status, cause)
+            switch_channel = SwitchChannel(
+                service=self, inbound=inbound, media=self._media, waiters=self.waiters,
+                events=self._events, sounds_dir=self._paths.sounds,
+                monitor_dir=self._paths.recordings, sip_domain=endpoint.sip_domain or "",
+                post_recording=self.post_recording,
+            )
+            tx.log.info("%s (%s) calls %s in context %s", channel.name, channel.callerid,
+                        exten, endpoint.context)
+            try:
+                await self._dialplan.run(switch_channel, endpoint.context, exten,
+                                         variables=_endpoint_variables(endpoint))
+            finally:
+                if not switch_channel.hung_up:
+                    await switch_channel.hangup()
+                await switch_channel.close()
         finally:
-            if call is not None:
-                await call.release()
             await release_stream(self._media, stream, channel, tx.log)
-            for leg in call.outbound if call is not None else ():
-                self._forget(leg.channel, leg.stream.stream_id)
             self._forget(channel, stream.stream_id)
+
+    def new_bridge_id(self) -> int:
+        return next(self._bridges)
 
     async def _stream(self, endpoint: EndpointRecord, peer: Address,
                       channel: Channel) -> MediaStream:
@@ -188,13 +201,29 @@ class CallService:
             case _:
                 pass
 
-    async def _legs(self, call: Call, caller: Channel, target: EndpointRecord,
-                    exten: str) -> list[OutboundLeg]:
+    async def legs_for_targets(
+        self, call: Call, caller: Channel, targets: Sequence[DialTarget], options: DialOptions
+    ) -> list[OutboundLeg]:
+        """One outbound leg per reachable contact of each target; unknown endpoints and
+        endpoints with no contact add nothing (Dial then reports CHANUNAVAIL)."""
+        legs: list[OutboundLeg] = []
+        for target in targets:
+            endpoint = await self._store.get_endpoint(target.endpoint)
+            if endpoint is None:
+                call.log.warning("Dial: no endpoint %r", target.endpoint)
+                continue
+            for contact in await self._contacts(endpoint):
+                leg = await self._leg(call, caller, endpoint, contact, target, options)
+                if leg is not None:
+                    legs.append(leg)
+        return legs
+
+    async def _contacts(self, endpoint: EndpointRecord) -> list[ContactRecord]:
         contacts: list[ContactRecord] = []
         now = time.time()
-        for aor_id in target.aors:
+        for aor_id in endpoint.aors:
             contacts.extend(c for c in await self._store.list_contacts(aor_id)
-                            if c.expiration_time > now)
+                            if c.expiration_time > now and c.status != "Unreachable")
             aor = await self._store.get_aor(aor_id)
             if aor is not None:
                 contacts.extend(
@@ -202,42 +231,52 @@ class CallService:
                                   expiration_time=0)
                     for uri in aor.contacts
                 )
-        legs = []
-        for contact in contacts:
-            destination = contact_destination(contact)
-            try:
-                uri = SipUri.parse(contact.uri)
-            except ParseError:
-                continue
-            if destination is None:
-                continue
-            uniqueid = self.ids.uniqueid()
-            channel = Channel(
-                name=self.ids.channel_name("PJSIP", target.id), uniqueid=uniqueid,
-                linkedid=caller.linkedid, endpoint=target.id, direction=Direction.OUTBOUND,
-                context=target.context, exten=exten, caller_num=caller.caller_num,
-                caller_name=caller.caller_name, connected_num=exten,
-            )
-            try:
-                stream = await self._stream(target, destination, channel)
-            except MediaPlaneError as exc:
-                log.warning("no media port for %s: %s", target.id, exc)
-                continue
-            self.channels[channel.name] = channel
-            host, _ = self._stack.local_endpoint(destination.transport, destination.host)
-            caller_uri = SipUri(scheme="sip", user=caller.caller_num or "anonymous", host=host)
-            identity = NameAddr(display_name=caller.caller_name or None, uri=caller_uri)
-            legs.append(OutboundLeg(
-                stack=self._stack, dialogs=self._dialogs, media=self._media,
-                channel=channel, stream=stream, target=uri, destination=destination,
-                caller=NameAddr(display_name=caller.caller_name or None, uri=caller_uri),
-                callee=NameAddr(uri=SipUri(scheme="sip", user=exten, host=uri.host,
-                                           port=uri.port)),
-                extra_headers=identity_headers(target, identity),
-                symmetric=target.rtp_symmetric, listener=call,
-                user_agent=self._user_agent,
-            ))
-        return legs
+        return contacts
+
+    async def _leg(self, call: Call, caller: Channel, target: EndpointRecord,
+                   contact: ContactRecord, dialed: DialTarget,
+                   options: DialOptions) -> OutboundLeg | None:
+        destination = contact_destination(contact)
+        try:
+            uri = SipUri.parse(contact.uri)
+        except ParseError:
+            return None
+        if destination is None:
+            return None
+        number = dialed.number
+        if number is not None:
+            # number@trunk: the trunk gets the number in its Request-URI and To.
+            uri = SipUri(scheme=uri.scheme, user=number, host=uri.host, port=uri.port,
+                         params=uri.params)
+        uniqueid = self.ids.uniqueid()
+        channel = Channel(
+            name=self.ids.channel_name("PJSIP", target.id), uniqueid=uniqueid,
+            linkedid=caller.linkedid, endpoint=target.id, direction=Direction.OUTBOUND,
+            context=target.context, exten=number or target.id,
+            caller_num=caller.caller_num, caller_name=caller.caller_name,
+            connected_num=number or target.id, variables=dict(options.inherit),
+        )
+        try:
+            stream = await self._stream(target, destination, channel)
+        except MediaPlaneError as exc:
+            log.warning("no media port for %s: %s", target.id, exc)
+            return None
+        self.channels[channel.name] = channel
+        host, _ = self._stack.local_endpoint(destination.transport, destination.host)
+        caller_uri = SipUri(scheme="sip", user=caller.caller_num or "anonymous", host=host)
+        identity = NameAddr(display_name=caller.caller_name or None, uri=caller_uri)
+        leg = OutboundLeg(
+            stack=self._stack, dialogs=self._dialogs, media=self._media,
+            channel=channel, stream=stream, target=uri, destination=destination,
+            caller=identity,
+            callee=NameAddr(uri=SipUri(scheme="sip", user=number or target.id, host=uri.host,
+                                       port=uri.port)),
+            extra_headers=identity_headers(target, identity),
+            symmetric=target.rtp_symmetric, listener=call,
+            user_agent=self._user_agent, resource=dialed.resource,
+        )
+        leg.on_release = lambda: self._forget(channel, stream.stream_id)
+        return leg
 
 
 class _Pending:
@@ -297,9 +336,11 @@ def caller_identity(request: Request, endpoint: EndpointRecord) -> tuple[str, st
     return user or "", sender.display_name or ""
 
 
-_FAILED_DIAL: dict[DialStatus, tuple[int, HangupCause]] = {
-    DialStatus.BUSY: (486, HangupCause.USER_BUSY),
-    DialStatus.NOANSWER: (480, HangupCause.NO_ANSWER),
-    DialStatus.CONGESTION: (503, HangupCause.NORMAL_CIRCUIT_CONGESTION),
-    DialStatus.CHANUNAVAIL: (480, HangupCause.SUBSCRIBER_ABSENT),
-}
+def _endpoint_variables(endpoint: EndpointRecord) -> dict[str, str]:
+    """The endpoint's ``set_var`` assignments, set on each of its channels."""
+    variables = {}
+    for assignment in endpoint.set_var:
+        name, sep, value = assignment.partition("=")
+        if sep and name.strip():
+            variables[name.strip()] = value
+    return variables

@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the PJSIP realtime tables, with Asterisk's table and column names.
+"""SQLAlchemy models of the realtime tables, with Asterisk's table and column names.
 
 A site's existing Asterisk database can be used as it is: its extra columns are ignored and
 ours are added by the migration. Booleans are text (``yes``/``no``), as Asterisk's
@@ -9,7 +9,8 @@ are portable: every table works on SQLite and PostgreSQL alike.
 
 Columns that are ours, not Asterisk's: ``ps_endpoints.sip_domain``, and in ``ps_contacts``
 ``aor``, ``cseq``, ``contact_header``, ``instance_id``, ``reg_id``, ``source_*``, ``status``
-and ``rtt_ms``.
+and ``rtt_ms``. The table that is ours: ``softswitch_dialplan_changes``, a counter that
+triggers bump on every write to the dialplan tables (see migration 0002).
 """
 
 from __future__ import annotations
@@ -209,3 +210,61 @@ class PsGlobal(Base):
 
     id: Mapped[str] = mapped_column(NAME, primary_key=True)
     default_realm: Mapped[str | None] = mapped_column(NAME)
+
+
+ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit autoincrement key; SQLite autoincrements only a column declared ``INTEGER``."""
+
+
+class RealtimeExtension(Base):
+    """One priority of the dialplan, as Asterisk's dynamic realtime switch reads it."""
+
+    __tablename__ = "realtime_extensions"
+    # The unique constraint's index also serves lookups by (context, exten): no second index.
+    __table_args__ = (
+        UniqueConstraint("context", "exten", "priority", name="realtime_extensions_uq"),
+    )
+
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
+    context: Mapped[str] = mapped_column(String(40))
+    exten: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[int] = mapped_column(Integer)
+    app: Mapped[str] = mapped_column(String(40))
+    appdata: Mapped[str] = mapped_column(String(256), server_default="")
+
+
+class StaticExtension(Base):
+    """A line of a configuration file in Asterisk's static realtime (``ast_config``) layout.
+
+    Evolvex keeps the dialplan's ``[globals]`` here: rows of category ``globals``.
+    """
+
+    __tablename__ = "static_extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cat_metric: Mapped[int] = mapped_column(Integer, server_default="0")
+    var_metric: Mapped[int] = mapped_column(Integer, server_default="0")
+    commented: Mapped[int] = mapped_column(Integer, server_default="0")
+    filename: Mapped[str] = mapped_column(String(128), server_default="extensions.conf")
+    category: Mapped[str] = mapped_column(String(128), server_default="default")
+    var_name: Mapped[str] = mapped_column(String(128), server_default="")
+    var_val: Mapped[str] = mapped_column(String(1024), server_default="")
+
+
+class AstDb(Base):
+    """Asterisk's key/value database (``DB()``, ``DIALGROUP``), one row per family and key."""
+
+    __tablename__ = "astdb"
+
+    family: Mapped[str] = mapped_column(NAME, primary_key=True)
+    key: Mapped[str] = mapped_column(NAME, primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class DialplanChanges(Base):
+    """One row whose ``serial`` grows with every write to the two dialplan tables."""
+
+    __tablename__ = "softswitch_dialplan_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    serial: Mapped[int] = mapped_column(BigInteger)

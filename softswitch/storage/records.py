@@ -327,3 +327,45 @@ class ImportSummary:
                 parts.append(f"{count} {one if count == 1 else many}")
         text = ", ".join(parts) if parts else "nothing"
         return f"{text} imported" + (f" ({self.replaced} replaced)" if self.replaced else "")
+
+
+ASTDB_NAME_MAX = 255
+"""The longest family or key the ``astdb`` table holds (its columns are VARCHAR(255))."""
+
+
+def _check_astdb_name(what: str, name: str) -> None:
+    if len(name) > ASTDB_NAME_MAX:
+        raise ValueError(f"astdb {what} longer than {ASTDB_NAME_MAX} characters")
+
+
+@dataclass(frozen=True, slots=True)
+class AstDbPut:
+    """Set ``DB(family/key)`` to *value*."""
+
+    family: str
+    key: str
+    value: str
+
+    def __post_init__(self) -> None:
+        _check_astdb_name("family", self.family)
+        _check_astdb_name("key", self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class AstDbDelete:
+    """Remove one key."""
+
+    family: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AstDbDeleteTree:
+    """Remove key *prefix* of a family and the keys below ``prefix/``; all when it is empty."""
+
+    family: str
+    prefix: str = ""
+
+
+AstDbWrite = AstDbPut | AstDbDelete | AstDbDeleteTree
+"""One change to ``astdb``, as :meth:`~softswitch.storage.repository.Store.astdb_apply` takes."""

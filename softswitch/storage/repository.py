@@ -1,4 +1,5 @@
-"""Reads and writes of PJSIP objects: records in, records out, one short transaction per call.
+"""Reads and writes of PJSIP objects and the dialplan: records in, records out, one short
+transaction per call.
 
 Statements are SQLAlchemy Core on the model tables, selecting only the columns the records
 know, so rows written by other tools (with columns of their own) read fine. A row that holds a
@@ -13,11 +14,24 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Row, Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Delete,
+    Row,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialplan_engine.model import RealtimeRow
 from softswitch.storage import models
 from softswitch.storage.fields import record_specs, record_to_row, record_values_from_row
 from softswitch.storage.ipmatch import (
@@ -31,6 +45,10 @@ from softswitch.storage.ipmatch import (
 from softswitch.storage.records import (
     CONTACT_STATUSES,
     AorRecord,
+    AstDbDelete,
+    AstDbDeleteTree,
+    AstDbPut,
+    AstDbWrite,
     AuthRecord,
     ContactRecord,
     DomainAliasRecord,
@@ -117,6 +135,44 @@ REGISTRATIONS = _Kind(RegistrationRecord, _table(models.PsRegistration), "regist
 TRANSPORTS = _Kind(TransportRecord, _table(models.PsTransport), "transport")
 DOMAIN_ALIASES = _Kind(DomainAliasRecord, _table(models.PsDomainAlias), "domain alias")
 GLOBALS = _table(models.PsGlobal)
+EXTENSIONS = _table(models.RealtimeExtension)
+STATIC = _table(models.StaticExtension)
+ASTDB = _table(models.AstDb)
+DIALPLAN_CHANGES = _table(models.DialplanChanges)
+
+_GLOBALS_CATEGORY = "globals"
+_EXTENSIONS_FILE = "extensions.conf"
+_ROW_KEY = ("context", "exten", "priority")
+_EXTENSION_SELECT = select(
+    EXTENSIONS.c.id,
+    EXTENSIONS.c.context,
+    EXTENSIONS.c.exten,
+    EXTENSIONS.c.priority,
+    EXTENSIONS.c.app,
+    EXTENSIONS.c.appdata,
+).order_by(EXTENSIONS.c.id)
+# Asterisk reads static realtime in this order; a name given twice takes its last value.
+_GLOBALS_SELECT = (
+    select(STATIC.c.var_name, STATIC.c.var_val)
+    .where((STATIC.c.category == _GLOBALS_CATEGORY) & (func.coalesce(STATIC.c.commented, 0) == 0))
+    .order_by(
+        func.coalesce(STATIC.c.cat_metric, 0).desc(),
+        func.coalesce(STATIC.c.var_metric, 0),
+        STATIC.c.id,
+    )
+)
+_VERSION_SELECT = select(DIALPLAN_CHANGES.c.serial).where(DIALPLAN_CHANGES.c.id == 1)
+
+
+def _text_limits(table: Table) -> tuple[tuple[str, int], ...]:
+    limits = []
+    for column in table.c:
+        if isinstance(column.type, String) and column.type.length:
+            limits.append((column.name, column.type.length))
+    return tuple(limits)
+
+
+_EXTENSION_LIMITS = _text_limits(EXTENSIONS)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -467,6 +523,268 @@ class Store:
             domain_aliases=len(objects.domain_aliases),
             replaced=replaced,
         )
+
+    # Dialplan
+
+    async def list_dialplan_rows(self, context: str | None = None) -> list[RealtimeRow]:
+        """Every priority (of one context), in the order the rows were written."""
+        statement = _EXTENSION_SELECT
+        if context is not None:
+            statement = statement.where(EXTENSIONS.c.context == context)
+        async with self._reading("reading the dialplan") as conn:
+            rows = (await conn.execute(statement)).all()
+        return [row for row in map(_realtime_row, rows) if row is not None]
+
+    async def count_dialplan_rows(self) -> int:
+        async with self._reading("counting dialplan rows") as conn:
+            count = await conn.scalar(select(func.count()).select_from(EXTENSIONS))
+        return int(count or 0)
+
+    async def replace_dialplan(
+        self,
+        rows: Iterable[RealtimeRow],
+        *,
+        contexts: Iterable[str],
+        globals: Iterable[tuple[str, str]] = (),
+    ) -> int:
+        """Delete every row of *contexts*, insert *rows* and set *globals*, in one transaction.
+
+        A failure part-way leaves the database as it was. Returns how many old rows went.
+        """
+        values = _row_values(rows)
+        names = list(dict.fromkeys(contexts))
+        removed = 0
+        async with self._writing("replacing the dialplan") as conn:
+            for chunk in _chunks(names):
+                result = await conn.execute(
+                    delete(EXTENSIONS).where(EXTENSIONS.c.context.in_(chunk))
+                )
+                removed += result.rowcount
+            if values:
+                await conn.execute(insert(EXTENSIONS), values)
+            await _set_globals(conn, globals)
+        return removed
+
+    async def merge_dialplan(
+        self, rows: Iterable[RealtimeRow], *, globals: Iterable[tuple[str, str]] = ()
+    ) -> int:
+        """Write *rows* over those with the same (context, exten, priority), and set *globals*.
+
+        One transaction; returns how many existing rows were overwritten.
+        """
+        values = _row_values(rows)
+        wanted = {(v["context"], v["exten"], v["priority"]) for v in values}
+        contexts = sorted({str(v["context"]) for v in values})
+        overwritten = 0
+        async with self._writing("merging into the dialplan") as conn:
+            for chunk in _chunks(contexts):
+                keys = select(EXTENSIONS.c.context, EXTENSIONS.c.exten, EXTENSIONS.c.priority)
+                result = await conn.execute(keys.where(EXTENSIONS.c.context.in_(chunk)))
+                overwritten += sum(1 for key in result if tuple(key) in wanted)
+            if values:
+                await _upsert_many(conn, EXTENSIONS, values, _ROW_KEY)
+            await _set_globals(conn, globals)
+        return overwritten
+
+    async def delete_dialplan_context(self, context: str) -> int:
+        async with self._writing(f"deleting context {context!r}") as conn:
+            result = await conn.execute(delete(EXTENSIONS).where(EXTENSIONS.c.context == context))
+        return result.rowcount
+
+    async def dialplan_version(self) -> str:
+        """A value that changes whenever either dialplan table is written, by anyone.
+
+        Triggers (migration 0002) count the writes in the writer's transaction, so this is a
+        one-row read. After a change, read the version before the rows: a write landing in
+        between then costs one extra reload, never a stale dialplan.
+        """
+        async with self._reading("reading the dialplan version") as conn:
+            serial = await conn.scalar(_VERSION_SELECT)
+        return str(serial or 0)
+
+    async def list_globals(self) -> list[tuple[str, str]]:
+        """The ``[globals]`` of the dialplan, in Asterisk's order; a repeated name's last value."""
+        async with self._reading("reading the dialplan globals") as conn:
+            rows = (await conn.execute(_GLOBALS_SELECT)).all()
+        values: dict[str, str] = {}
+        for name, value in rows:
+            if name:
+                values[str(name)] = "" if value is None else str(value)
+        return list(values.items())
+
+    async def set_global(self, name: str, value: str) -> None:
+        async with self._writing(f"setting global {name!r}") as conn:
+            await _set_globals(conn, [(name, value)])
+
+    async def delete_global(self, name: str) -> bool:
+        statement = delete(STATIC).where(
+            (STATIC.c.category == _GLOBALS_CATEGORY) & (STATIC.c.var_name == name)
+        )
+        async with self._writing(f"deleting global {name!r}") as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
+
+    # AstDB
+
+    async def astdb_get(self, family: str, key: str) -> str | None:
+        statement = select(ASTDB.c.value).where((ASTDB.c.family == family) & (ASTDB.c.key == key))
+        async with self._reading(f"reading astdb {family}/{key}") as conn:
+            value = await conn.scalar(statement)
+        return None if value is None else str(value)
+
+    async def astdb_put(self, family: str, key: str, value: str) -> None:
+        await self.astdb_apply([AstDbPut(family, key, value)])
+
+    async def astdb_delete(self, family: str, key: str) -> bool:
+        async with self._writing(f"deleting astdb {family}/{key}") as conn:
+            result = await conn.execute(_astdb_delete(AstDbDelete(family, key)))
+        return bool(result.rowcount)
+
+    async def astdb_delete_tree(self, family: str, prefix: str = "") -> int:
+        """Delete key *prefix* of *family* and the keys below ``prefix/`` (all of the family's
+        keys when *prefix* is empty); returns how many."""
+        async with self._writing(f"deleting astdb tree {family}/{prefix}") as conn:
+            result = await conn.execute(_astdb_delete(AstDbDeleteTree(family, prefix)))
+        return result.rowcount
+
+    async def astdb_list(self, family_prefix: str = "") -> list[tuple[str, str, str]]:
+        """``(family, key, value)`` of the families starting with *family_prefix*, sorted."""
+        statement = select(ASTDB.c.family, ASTDB.c.key, ASTDB.c.value).order_by(
+            ASTDB.c.family, ASTDB.c.key
+        )
+        if family_prefix:
+            statement = statement.where(ASTDB.c.family.startswith(family_prefix, autoescape=True))
+        async with self._reading("listing astdb") as conn:
+            rows = (await conn.execute(statement)).all()
+        return [(str(family), str(key), str(value)) for family, key, value in rows]
+
+    async def astdb_apply(self, writes: Sequence[AstDbWrite]) -> None:
+        """Apply *writes* in order, in one transaction."""
+        async with self._writing(f"writing {len(writes)} astdb change(s)") as conn:
+            for write in writes:
+                if isinstance(write, AstDbPut):
+                    row: dict[str, object] = {
+                        "family": write.family,
+                        "key": write.key,
+                        "value": write.value,
+                    }
+                    await _upsert_many(conn, ASTDB, [row], ("family", "key"))
+                else:
+                    await conn.execute(_astdb_delete(write))
+
+
+def _realtime_row(row: Sequence[Any]) -> RealtimeRow | None:
+    id, context, exten, priority, app, appdata = row
+    if context is None or exten is None or priority is None or not app:
+        log.warning("realtime_extensions row %s skipped: context, exten, priority or app empty", id)
+        return None
+    try:
+        return RealtimeRow(
+            id=int(id),
+            context=str(context),
+            exten=str(exten),
+            priority=int(priority),
+            app=str(app),
+            appdata="" if appdata is None else str(appdata),
+        )
+    except ValueError as exc:
+        log.warning("realtime_extensions row %s skipped: %s", id, exc)
+        return None
+
+
+def _row_values(rows: Iterable[RealtimeRow]) -> list[dict[str, object]]:
+    """Column values of *rows*, refused when a key repeats or a text outgrows its column.
+
+    SQLite would store the long text anyway and PostgreSQL refuse it: this says the same
+    thing on both, naming the row.
+    """
+    values: list[dict[str, object]] = []
+    seen: set[tuple[str, str, int]] = set()
+    for row in rows:
+        where = f"priority {row.priority} of {row.exten!r} in context {row.context!r}"
+        key = (row.context, row.exten, row.priority)
+        if key in seen:
+            raise StorageError(f"{where} appears twice in one write")
+        seen.add(key)
+        value: dict[str, object] = {
+            "context": row.context,
+            "exten": row.exten,
+            "priority": row.priority,
+            "app": row.app,
+            "appdata": row.appdata,
+        }
+        for column, limit in _EXTENSION_LIMITS:
+            if len(str(value[column])) > limit:
+                raise StorageError(f"{where}: {column} longer than {limit} characters")
+        values.append(value)
+    return values
+
+
+async def _set_globals(conn: AsyncConnection, pairs: Iterable[tuple[str, str]]) -> None:
+    """Give each named global its value: the rows holding it change, or a new row is added."""
+    metric: int | None = None
+    for name, value in pairs:
+        named = (
+            (STATIC.c.category == _GLOBALS_CATEGORY)
+            & (STATIC.c.var_name == name)
+            & (func.coalesce(STATIC.c.commented, 0) == 0)
+        )
+        result = await conn.execute(update(STATIC).where(named).values(var_val=value))
+        if result.rowcount:
+            continue
+        if metric is None:
+            highest = await conn.scalar(
+                select(func.max(STATIC.c.var_metric)).where(STATIC.c.category == _GLOBALS_CATEGORY)
+            )
+            metric = -1 if highest is None else int(highest)
+        metric += 1
+        await conn.execute(
+            insert(STATIC).values(
+                cat_metric=0,
+                var_metric=metric,
+                commented=0,
+                filename=_EXTENSIONS_FILE,
+                category=_GLOBALS_CATEGORY,
+                var_name=name,
+                var_val=value,
+            )
+        )
+
+
+def _astdb_delete(write: AstDbDelete | AstDbDeleteTree) -> Delete:
+    where = ASTDB.c.family == write.family
+    if isinstance(write, AstDbDelete):
+        where &= ASTDB.c.key == write.key
+    elif write.prefix:
+        where &= (ASTDB.c.key == write.prefix) | ASTDB.c.key.startswith(
+            f"{write.prefix}/", autoescape=True
+        )
+    return delete(ASTDB).where(where)
+
+
+async def _upsert_many(
+    conn: AsyncConnection, table: Table, rows: list[dict[str, object]], keys: Sequence[str]
+) -> None:
+    """Insert *rows*, or update the other columns they name in the rows with the same *keys*."""
+    changes = [column for column in rows[0] if column not in keys]
+    if conn.dialect.name == "postgresql":
+        pg_statement = postgresql.insert(table)
+        await conn.execute(
+            pg_statement.on_conflict_do_update(
+                index_elements=[table.c[key] for key in keys],
+                set_={column: pg_statement.excluded[column] for column in changes},
+            ),
+            rows,
+        )
+        return
+    lite_statement = sqlite.insert(table)
+    await conn.execute(
+        lite_statement.on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={column: lite_statement.excluded[column] for column in changes},
+        ),
+        rows,
+    )
 
 
 async def _upsert(conn: AsyncConnection, table: Table, row: dict[str, object]) -> None:

@@ -81,6 +81,17 @@ match=127.0.0.2
     return "\n".join(blocks)
 
 
+def standard_extensions_conf() -> str:
+    """Every phone dials every other by number; the trunk's calls go the same way."""
+    return """\
+[internal]
+exten => _X.,1,Dial(PJSIP/${EXTEN},30)
+
+[from-trunk]
+exten => _X.,1,Dial(PJSIP/${EXTEN},30)
+"""
+
+
 def _toml_value(value: TomlValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -123,6 +134,7 @@ class SwitchProcess:
         workdir: Path,
         *,
         pjsip_conf: str | None = None,
+        extensions_conf: str | None = None,
         overrides: Overrides | None = None,
         ready_timeout_s: float = 15.0,
         stop_timeout_s: float = 10.0,
@@ -144,6 +156,10 @@ class SwitchProcess:
         self.starts = 0
 
         self.pjsip_path.write_text(standard_pjsip_conf() if pjsip_conf is None else pjsip_conf)
+        self.extensions_path = workdir / "extensions.conf"
+        self.extensions_path.write_text(
+            standard_extensions_conf() if extensions_conf is None else extensions_conf
+        )
         self.data_dir.mkdir(exist_ok=True)
         document: dict[str, TomlValue | dict[str, TomlValue]] = {
             "node_name": "test-node",
@@ -159,7 +175,7 @@ class SwitchProcess:
             "database": {"url": "sqlite+aiosqlite:///data/softswitch.db"},
             "http": {"listen": f"{LOOPBACK}:{self.http_port}"},
             "ami": {"listen": f"{LOOPBACK}:{self.ami_port}"},
-            "bootstrap": {"pjsip": "pjsip.conf"},
+            "bootstrap": {"pjsip": "pjsip.conf", "extensions": "extensions.conf"},
         }
         if overrides:
             _merge(document, overrides)

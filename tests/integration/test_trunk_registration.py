@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from datetime import datetime
 
 import pytest
 
 from tests.harness.sipp import SippBackground, SippResult, Transport, header_values, scenario
-from tests.harness.switch import Overrides, SwitchFactory, SwitchProcess, standard_pjsip_conf
+from tests.harness.switch import SwitchFactory, SwitchProcess, standard_pjsip_conf
 from tests.harness.tools import RunDir, free_port, require_tool
 
 pytestmark = pytest.mark.peer
@@ -43,7 +42,8 @@ def trunk_conf(
     transport: Transport = "u1",
 ) -> str:
     """The standard endpoints plus one registration to ``127.0.0.1:registrar_port``."""
-    params = ";transport=tcp" if transport == "t1" else ""
+    # ";" starts a comment in Asterisk's config syntax; a backslash makes it literal.
+    params = r"\;transport=tcp" if transport == "t1" else ""
     return standard_pjsip_conf() + f"""
 [{REGISTRATION}-auth]
 type=auth
@@ -127,11 +127,6 @@ def wait_for_sipp_log(uas: SippBackground, text: str, *, timeout_s: float) -> bo
     return False
 
 
-def start_switch(switch_factory: SwitchFactory, conf: str,
-                 overrides: Overrides | None = None) -> SwitchProcess:
-    return switch_factory(pjsip_conf=conf, overrides=overrides)
-
-
 @pytest.mark.parametrize("transport", ["u1", "t1"])
 def test_registers_with_digest_and_unregisters_on_shutdown(
     switch_factory: SwitchFactory, run_dir: RunDir, transport: Transport
@@ -141,10 +136,11 @@ def test_registers_with_digest_and_unregisters_on_shutdown(
     uas = registrar("trunk_registrar_digest", port, run_dir, timeout_s=40, transport=transport,
                     variables={"user": TRUNK_USER, "password": TRUNK_PASSWORD})
     try:
-        switch = start_switch(switch_factory, trunk_conf(port, transport=transport))
+        switch = switch_factory(pjsip_conf=trunk_conf(port, transport=transport))
         row = wait_for_state(switch, "Registered", timeout_s=10)
         assert "Registered" in row.split(), row
         assert f"sip:127.0.0.1:{port}" in row, row
+        assert row.split()[-1] == "60", row
         code = switch.stop()
         assert code == 0, switch.log_text()
     finally:
@@ -173,7 +169,7 @@ def test_refreshes_before_the_granted_expiry_on_the_same_call_id(
     port = free_port("both")
     uas = registrar("trunk_registrar_refresh", port, run_dir, timeout_s=40)
     try:
-        switch = start_switch(switch_factory, trunk_conf(port, expiration=30))
+        switch = switch_factory(pjsip_conf=trunk_conf(port, expiration=30))
         row = wait_for_state(switch, "Registered", timeout_s=10)
         assert "Registered" in row.split(), row
         assert row.split()[-1] == "10", row
@@ -199,9 +195,8 @@ def test_forbidden_is_rejected_and_not_retried_when_permanent(
     port = free_port("both")
     uas = registrar("trunk_registrar_forbidden", port, run_dir, timeout_s=20)
     try:
-        switch = start_switch(
-            switch_factory, trunk_conf(port, retry_interval=2, auth_rejection_permanent=True)
-        )
+        conf = trunk_conf(port, retry_interval=2, auth_rejection_permanent=True)
+        switch = switch_factory(pjsip_conf=conf)
         row = wait_for_state(switch, "Rejected", timeout_s=10)
         assert "Rejected" in row.split(), row
     finally:
@@ -220,9 +215,8 @@ def test_forbidden_is_retried_when_not_permanent(
     port = free_port("both")
     uas = registrar("trunk_registrar_forbidden_retry", port, run_dir, timeout_s=20)
     try:
-        switch = start_switch(
-            switch_factory, trunk_conf(port, retry_interval=2, auth_rejection_permanent=False)
-        )
+        conf = trunk_conf(port, retry_interval=2, auth_rejection_permanent=False)
+        switch = switch_factory(pjsip_conf=conf)
         row = wait_for_state(switch, "Rejected", timeout_s=10)
         assert "Rejected" in row.split(), row
     finally:
@@ -240,15 +234,13 @@ def test_silent_registrar_fails_after_timer_f_and_gives_up(
 ) -> None:
     """Nothing listens: with T1 = 50 ms Timer F (64*T1) ends each attempt after 3.2 s."""
     port = free_port("both")
-    switch = start_switch(
-        switch_factory,
-        trunk_conf(port, retry_interval=1, max_retries=1),
-        overrides={"sip": {"t1_ms": 50}},
-    )
+    switch = switch_factory(pjsip_conf=trunk_conf(port, retry_interval=1, max_retries=1),
+                            overrides={"sip": {"t1_ms": 50}})
     started = time.monotonic()
     row = wait_for_state(switch, "Failed", timeout_s=8)
     assert "Failed" in row.split(), row
     assert time.monotonic() - started >= 2.5, "Failed before Timer F could have fired"
+    assert "Failed no final response" in switch.log_text()
     # Two attempts (the first and one retry) of 3.2 s each, 1 s apart.
     switch.wait_for_log(r"registration provider gave up after 2 attempts", timeout_s=10)
     assert "Failed" in registration_row(switch).split()
@@ -259,11 +251,8 @@ def test_registers_once_a_silent_registrar_comes_up(
 ) -> None:
     """A Failed registration keeps retrying; the first answer after that registers it."""
     port = free_port("both")
-    switch = start_switch(
-        switch_factory,
-        trunk_conf(port, retry_interval=1),
-        overrides={"sip": {"t1_ms": 50}},
-    )
+    switch = switch_factory(pjsip_conf=trunk_conf(port, retry_interval=1),
+                            overrides={"sip": {"t1_ms": 50}})
     row = wait_for_state(switch, "Failed", timeout_s=8)
     assert "Failed" in row.split(), row
     uas = registrar("trunk_registrar_digest", port, run_dir, timeout_s=30,
@@ -276,3 +265,39 @@ def test_registers_once_a_silent_registrar_comes_up(
     finally:
         result = uas.wait(timeout_s=10)
     assert result.ok, result.describe()
+
+
+def test_interval_too_brief_is_retried_with_min_expires(
+    switch_factory: SwitchFactory, run_dir: RunDir
+) -> None:
+    port = free_port("both")
+    uas = registrar("trunk_registrar_interval_too_brief", port, run_dir, timeout_s=30)
+    try:
+        switch = switch_factory(pjsip_conf=trunk_conf(port, expiration=120))
+        row = wait_for_state(switch, "Registered", timeout_s=10)
+        assert "Registered" in row.split(), row
+        assert row.split()[-1] == "300", row
+        switch.stop()
+    finally:
+        result = uas.wait(timeout_s=10)
+    assert result.ok, result.describe()
+    assert "registered with Min-Expires: " in result.logs, result.describe()
+
+
+def test_refused_credentials_are_not_sent_again(
+    switch_factory: SwitchFactory, run_dir: RunDir
+) -> None:
+    """A second 401 after our answer (not ``stale``) means a wrong password: stop there."""
+    port = free_port("both")
+    uas = registrar("trunk_registrar_wrong_password", port, run_dir, timeout_s=20)
+    try:
+        conf = trunk_conf(port, retry_interval=2, auth_rejection_permanent=True)
+        switch = switch_factory(pjsip_conf=conf)
+        row = wait_for_state(switch, "Rejected", timeout_s=10)
+        assert "Rejected" in row.split(), row
+    finally:
+        result = uas.wait(timeout_s=15)
+    assert result.ok, result.describe()
+    assert "no REGISTER after the credentials were refused" in result.logs, result.describe()
+    assert len(registers(result)) == 2, result.describe()
+    assert "Rejected" in registration_row(switch).split()

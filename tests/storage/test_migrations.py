@@ -65,7 +65,7 @@ async def test_open_creates_the_folder_and_migrates_to_head(
         pass
     assert _tables(sync_engine) >= PJSIP_TABLES
     with sync_engine.connect() as conn:
-        assert migrate.current_revision(conn) == migrate.HEAD == migrate.script_head() == "0001"
+        assert migrate.current_revision(conn) == migrate.HEAD == migrate.script_head() == "0002"
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
@@ -87,7 +87,7 @@ async def test_database_at_base_upgrades_in_place(db_file: Path, sync_engine: sa
     assert _tables(sync_engine) >= PJSIP_TABLES
     with sync_engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT note FROM site_notes").scalar() == "keep me"
-        assert migrate.current_revision(conn) == "0001"
+        assert migrate.current_revision(conn) == migrate.HEAD
 
 
 async def test_an_asterisk_realtime_database_is_adopted(
@@ -135,7 +135,7 @@ async def test_an_asterisk_realtime_database_is_adopted(
             "4e2493ef32e6"
         )
         assert conn.exec_driver_sql("SELECT ice_support FROM ps_endpoints").scalar() == "yes"
-        assert migrate.current_revision(conn) == "0001"
+        assert migrate.current_revision(conn) == migrate.HEAD
 
 
 def test_downgrade_to_base_and_back(sync_engine: sa.Engine) -> None:

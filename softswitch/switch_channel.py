@@ -1,0 +1,503 @@
+"""The dialplan's view of a caller's channel: :class:`~dialplan_engine.channel_api.ChannelAPI`
+implemented on an inbound B2BUA leg, its media stream and the switch's services.
+
+Every wait races the channel's hangup: when the caller goes (BYE, CANCEL, or our own
+hangup) a waiting method raises :class:`ChannelHungUp` and the interpreter runs ``h``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dialplan_engine.channel_api import (
+    ApplicationError,
+    ChannelHungUp,
+    DialOptions,
+    DialResult,
+    DialStatus,
+    DialTarget,
+    Indication,
+    MixMonitorRequest,
+    PlayResult,
+    RecordRequest,
+    RecordResult,
+    RecordStatus,
+)
+from softswitch.calls.call import Call
+from softswitch.calls.legs import InboundLeg, OutboundLeg
+from softswitch.channel import ChannelState, HangupCause, sip_from_cause
+from softswitch.events import EventBus, VarSet
+from softswitch.mediaplane.client import CommandFailed, MediaPlane, MediaPlaneError
+from softswitch.mediaplane.protocol import RecordingFinished
+from softswitch.media_waiters import MediaWaiters
+from softswitch.post_recording import PostRecording
+from softswitch.sound_files import find_sound
+from softswitch.tasks import TaskSet
+
+if TYPE_CHECKING:
+    from softswitch.calls.service import CallService
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_RECORD_REASONS = {
+    "dtmf": RecordStatus.DTMF,
+    "silence": RecordStatus.SILENCE,
+    "maxduration": RecordStatus.TIMEOUT,
+    "hangup": RecordStatus.HANGUP,
+    "stopped": RecordStatus.HANGUP,
+    "error": RecordStatus.ERROR,
+}
+
+
+class SwitchChannel:
+    def __init__(
+        self,
+        *,
+        service: CallService,
+        inbound: InboundLeg,
+        media: MediaPlane,
+        waiters: MediaWaiters,
+        events: EventBus,
+        sounds_dir: Path,
+        monitor_dir: Path,
+        sip_domain: str,
+        post_recording: PostRecording,
+    ) -> None:
+        self._service = service
+        self.leg = inbound
+        self._media = media
+        self._waiters = waiters
+        self._events = events
+        self._sounds_dir = sounds_dir
+        self._monitor_dir = monitor_dir
+        self._sip_domain = sip_domain
+        self._post = post_recording
+        self._hung_up = asyncio.Event()
+        self._digits: asyncio.Queue[str] = asyncio.Queue()
+        self._call: Call | None = None
+        self._recorders: list[int] = []
+        self._dial_cause: HangupCause | None = None
+        """Why the last Dial failed; a later plain Hangup() passes it on, as Asterisk does."""
+        self.tasks = TaskSet("channel")
+        self.log = inbound.log
+        waiters.listen_digits(inbound.stream.stream_id, self._digit)
+        inbound.listener = self
+        self._cancel_watch = asyncio.ensure_future(self._watch_cancel())
+
+    async def _watch_cancel(self) -> None:
+        """A CANCEL before the answer hangs the channel up (the caller hears 487)."""
+        await self.leg.tx.cancelled.wait()
+        if not self.is_up and not self.leg.ended:
+            self.leg.reject(487, HangupCause.NORMAL_CLEARING)
+        self._mark_hung_up(HangupCause.NORMAL_CLEARING)
+
+    # -- identity and state ------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.leg.channel.name
+
+    @property
+    def uniqueid(self) -> str:
+        return self.leg.channel.uniqueid
+
+    @property
+    def linkedid(self) -> str:
+        return self.leg.channel.linkedid
+
+    @property
+    def is_up(self) -> bool:
+        return self.leg.channel.state is ChannelState.UP
+
+    @property
+    def hung_up(self) -> bool:
+        return self._hung_up.is_set()
+
+    @property
+    def state_description(self) -> str:
+        return self.leg.channel.state.description
+
+    @property
+    def hangup_cause(self) -> int:
+        cause = self.leg.channel.hangup_cause
+        return int(cause) if cause is not None else 0
+
+    @property
+    def caller_number(self) -> str:
+        return self.leg.channel.caller_num
+
+    @caller_number.setter
+    def caller_number(self, value: str) -> None:
+        self.leg.channel.caller_num = value
+
+    @property
+    def caller_name(self) -> str:
+        return self.leg.channel.caller_name
+
+    @caller_name.setter
+    def caller_name(self, value: str) -> None:
+        self.leg.channel.caller_name = value
+
+    @property
+    def language(self) -> str:
+        return self.leg.channel.language
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self.leg.channel.language = value
+
+    @property
+    def accountcode(self) -> str:
+        return self.leg.channel.accountcode
+
+    @accountcode.setter
+    def accountcode(self, value: str) -> None:
+        self.leg.channel.accountcode = value
+
+    @property
+    def sip_domain(self) -> str:
+        return self._sip_domain
+
+    @property
+    def sounds_dir(self) -> Path:
+        return self._sounds_dir
+
+    @property
+    def monitor_dir(self) -> Path:
+        return self._monitor_dir
+
+    def variable_changed(self, name: str, value: str) -> None:
+        self.leg.channel.variables[name] = value
+        self._events.publish(VarSet(channel=self.name, uniqueid=self.uniqueid,
+                                    variable=name, value=value))
+
+    # -- racing the hangup -------------------------------------------------------------------
+
+    async def _unless_hung_up(self, work: Awaitable[T]) -> T:
+        if self.hung_up:
+            if asyncio.iscoroutine(work):
+                work.close()
+            raise ChannelHungUp(self.name)
+        task = asyncio.ensure_future(work)
+        gone = asyncio.ensure_future(self._hung_up.wait())
+        try:
+            await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, MediaPlaneError):
+            await task
+        raise ChannelHungUp(self.name)
+
+    def _mark_hung_up(self, cause: HangupCause) -> None:
+        if not self.hung_up:
+            self.leg.channel.hang_up(cause)
+            self._hung_up.set()
+            if self._call is not None:
+                self.tasks.spawn(self._call.hang_up_callees(cause))
+
+    # -- what the inbound leg tells us (LegListener) ------------------------------------------
+
+    def leg_ringing(self, leg: OutboundLeg) -> None:
+        if self._call is not None:
+            self._call.leg_ringing(leg)
+
+    def leg_progress(self, leg: OutboundLeg) -> None:
+        if self._call is not None:
+            self._call.leg_progress(leg)
+
+    def leg_answered(self, leg: OutboundLeg) -> None:
+        if self._call is not None:
+            self._call.leg_answered(leg)
+
+    def leg_failed(self, leg: OutboundLeg, status: int, cause: HangupCause) -> None:
+        if self._call is not None:
+            self._call.leg_failed(leg, status, cause)
+
+    def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None:
+        if leg is self.leg:
+            self._mark_hung_up(cause)
+        elif self._call is not None:
+            self._call.leg_hung_up(leg, cause)
+
+    def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None:
+        if self._call is not None:
+            self._call.leg_hold_changed(leg, on_hold)
+
+    def _digit(self, digit: str, ended: bool, duration_ms: int | None) -> None:
+        if not ended:
+            self._digits.put_nowait(digit)
+
+    # -- ChannelAPI actions --------------------------------------------------------------------
+
+    async def answer(self) -> None:
+        if self.is_up:
+            return
+        if self.hung_up:
+            raise ChannelHungUp(self.name)
+        if not await self._unless_hung_up(self.leg.answer()):
+            self._mark_hung_up(HangupCause.NORMAL_CLEARING)
+            raise ChannelHungUp(self.name)
+
+    async def hangup(self, cause: int | None = None) -> None:
+        reason = _cause(cause) if cause is not None else (
+            self._dial_cause or HangupCause.NORMAL_CLEARING)
+        was_up = self.is_up
+        self._mark_hung_up(reason)
+        if not self.leg.ended:
+            if was_up:
+                await self.leg.hang_up(reason)
+            else:
+                self.leg.reject(_unanswered_status(reason), reason)
+
+    async def indicate(self, indication: Indication) -> None:
+        if self.hung_up:
+            raise ChannelHungUp(self.name)
+        if indication is Indication.RINGING and not self.is_up:
+            self.leg.ring()
+        elif indication is Indication.PROGRESS and not self.is_up:
+            self.leg.progress()
+        elif indication in (Indication.BUSY, Indication.CONGESTION):
+            if self.is_up:
+                play_id = self._waiters.new_id()
+                await self._media.play_tone(
+                    self.leg.stream.stream_id, play_id,
+                    "busy" if indication is Indication.BUSY else "congestion",
+                )
+            else:
+                cause = (HangupCause.USER_BUSY if indication is Indication.BUSY
+                         else HangupCause.NORMAL_CIRCUIT_CONGESTION)
+                self.leg.reject(486 if indication is Indication.BUSY else 503, cause)
+                self._mark_hung_up(cause)
+                raise ChannelHungUp(self.name)
+
+    async def play(self, files: Sequence[str], *, interrupt_digits: str = "") -> PlayResult:
+        completed = True
+        for name in files:
+            path = find_sound(name, self._sounds_dir, self.language)
+            if path is None:
+                self.log.warning("%s: sound file %r not found", self.name, name)
+                completed = False
+                continue
+            digit = await self._play_one(path, interrupt_digits)
+            if digit is not None:
+                return PlayResult(completed=completed, digit=digit)
+        return PlayResult(completed=completed)
+
+    async def _play_one(self, path: Path, interrupt_digits: str) -> str | None:
+        play_id = self._waiters.new_id()
+        finished = self._waiters.playback(play_id)
+        try:
+            await self._media.play(self.leg.stream.stream_id, play_id, str(path))
+        except CommandFailed as exc:
+            self.log.warning("%s: cannot play %s: %s", self.name, path, exc)
+            return None
+        if not interrupt_digits:
+            await self._unless_hung_up(finished)
+            return None
+        while True:
+            digit_wait = asyncio.ensure_future(self._digits.get())
+            waiting: set[asyncio.Future[Any]] = {finished, digit_wait}
+            try:
+                done, _ = await self._unless_hung_up(asyncio.wait(
+                    waiting, return_when=asyncio.FIRST_COMPLETED))
+            finally:
+                digit_wait.cancel()
+            if finished in done:
+                return None
+            digit = digit_wait.result()
+            if digit in interrupt_digits:
+                with contextlib.suppress(CommandFailed):
+                    await self._media.stop_play(play_id)
+                return digit
+
+    async def wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._unless_hung_up(self._hung_up.wait()), seconds)
+
+    async def wait_for_digit(self, timeout_s: float) -> str | None:
+        try:
+            return await asyncio.wait_for(self._unless_hung_up(self._digits.get()),
+                                          max(0.0, timeout_s))
+        except TimeoutError:
+            return None
+
+    async def dial(self, targets: Sequence[DialTarget], timeout_s: float | None,
+                   options: DialOptions) -> DialResult:
+        if self.hung_up:
+            raise ChannelHungUp(self.name)
+        started = time.monotonic()
+        call = Call(inbound=self.leg, media=self._media,
+                    bridge_id=self._service.new_bridge_id())
+        legs = await self._service.legs_for_targets(call, self.leg.channel, targets, options)
+        if not legs:
+            self._dial_cause = HangupCause.SUBSCRIBER_ABSENT
+            return DialResult(status=DialStatus.CHANUNAVAIL)
+        self._call = call
+        try:
+            status = await call.dial(legs, ring_timeout=timeout_s)
+            winner = call.winner
+            if status is not DialStatus.ANSWER or winner is None:
+                if self.hung_up:
+                    return DialResult(status=DialStatus.CANCEL)
+                ring, progress = _ring_times(legs)
+                self._dial_cause = _DIAL_CAUSES.get(status)
+                return DialResult(status=status, ring_time_ms=ring,
+                                  progress_time_ms=progress)
+            answered_at = time.monotonic()
+            if not await call.connect():
+                raise ChannelHungUp(self.name)
+            await self._unless_hung_up(call.wait_for_hangup())
+            ended = time.monotonic()
+            callee_hung_up = call.callee_hung_up
+            if not callee_hung_up:
+                await call.hang_up_callees(HangupCause.NORMAL_CLEARING)
+            ring, progress = _ring_times([winner])
+            return DialResult(
+                status=DialStatus.ANSWER,
+                peer_name=winner.channel.name,
+                peer_number=winner.resource,
+                dialed_time_s=int(ended - started),
+                answered_time_s=int(ended - answered_at),
+                callee_hung_up=callee_hung_up,
+                ring_time_ms=ring,
+                progress_time_ms=progress,
+            )
+        finally:
+            self._call = None
+            await call.release()
+
+    async def record(self, request: RecordRequest) -> RecordResult:
+        if request.beep:
+            await self._beep()
+        record_id = self._waiters.new_id()
+        finished = self._waiters.recording(record_id)
+        terminators = request.terminators + ("0" if request.operator_digit else "")
+        request.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await self._media.record(
+                record_id, stream_id=self.leg.stream.stream_id, path_rx=str(request.path),
+                stop_on_dtmf=terminators, max_duration_s=request.max_duration_s,
+                silence_s=request.silence_s,
+            )
+        except CommandFailed as exc:
+            self.log.warning("%s: cannot record to %s: %s", self.name, request.path, exc)
+            return RecordResult(status=RecordStatus.ERROR)
+        try:
+            outcome = await self._unless_hung_up(asyncio.shield(finished))
+        except ChannelHungUp:
+            with contextlib.suppress(CommandFailed):
+                await self._media.stop_record(record_id)
+            outcome = await finished
+            if not request.keep_on_hangup:
+                with contextlib.suppress(FileNotFoundError):
+                    request.path.unlink()
+            return RecordResult(status=RecordStatus.HANGUP, duration_s=outcome.duration_s)
+        status = _RECORD_REASONS.get(outcome.reason, RecordStatus.ERROR)
+        if status is RecordStatus.DTMF and outcome.digit == "0" and request.operator_digit:
+            status = RecordStatus.OPERATOR
+        return RecordResult(status=status, duration_s=outcome.duration_s)
+
+    async def _beep(self) -> None:
+        play_id = self._waiters.new_id()
+        finished = self._waiters.playback(play_id)
+        await self._media.play_tone(self.leg.stream.stream_id, play_id, "beep")
+        await self._unless_hung_up(finished)
+
+    async def start_mixmonitor(self, request: MixMonitorRequest) -> str:
+        record_id = self._waiters.new_id()
+        for path in (request.path, request.receive_path, request.transmit_path):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        stereo = request.path if request.stereo else None
+        mixed = None if request.stereo else request.path
+        self._waiters.on_recording_finished(
+            record_id, lambda event: self._mixmonitor_done(event, request))
+        try:
+            await self._media.record(
+                record_id, stream_id=self.leg.stream.stream_id,
+                path_mixed=str(mixed) if mixed else None,
+                path_rx=str(request.receive_path) if request.receive_path else None,
+                path_tx=str(request.transmit_path) if request.transmit_path else None,
+                path_stereo=str(stereo) if stereo else None,
+            )
+        except CommandFailed as exc:
+            raise ApplicationError(f"MixMonitor cannot record: {exc}") from exc
+        self._recorders.append(record_id)
+        return str(record_id)
+
+    def _mixmonitor_done(self, event: RecordingFinished, request: MixMonitorRequest) -> None:
+        with contextlib.suppress(ValueError):
+            self._recorders.remove(event.record_id)
+        if request.post_command:
+            self._post.run(request.post_command, self.log)
+
+    async def stop_mixmonitor(self, recorder_id: str | None = None) -> bool:
+        if recorder_id is None:
+            if not self._recorders:
+                return False
+            record_id = self._recorders[-1]
+        else:
+            try:
+                record_id = int(recorder_id)
+            except ValueError:
+                return False
+            if record_id not in self._recorders:
+                return False
+        with contextlib.suppress(CommandFailed):
+            await self._media.stop_record(record_id)
+        return True
+
+    async def run_agi(self, script: str, args: Sequence[str]) -> str:
+        return await self._service.agi.run(self, script, list(args))
+
+    async def close(self) -> None:
+        """The dialplan is done with the channel: stop its recorders, end any leftovers."""
+        self._cancel_watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._cancel_watch
+        for record_id in list(self._recorders):
+            with contextlib.suppress(MediaPlaneError):
+                await self._media.stop_record(record_id)
+        await self.tasks.wait()
+        self._waiters.forget_stream(self.leg.stream.stream_id)
+
+
+_DIAL_CAUSES = {
+    DialStatus.BUSY: HangupCause.USER_BUSY,
+    DialStatus.NOANSWER: HangupCause.NO_ANSWER,
+    DialStatus.CONGESTION: HangupCause.NORMAL_CIRCUIT_CONGESTION,
+    DialStatus.CHANUNAVAIL: HangupCause.SUBSCRIBER_ABSENT,
+}
+
+
+def _cause(cause: int) -> HangupCause:
+    try:
+        return HangupCause(cause)
+    except ValueError:
+        return HangupCause.NORMAL_UNSPECIFIED
+
+
+def _unanswered_status(cause: HangupCause) -> int:
+    """What an unanswered caller is told when the dialplan hangs up on it."""
+    if cause is HangupCause.NORMAL_CLEARING:
+        return 480
+    return sip_from_cause(cause)
+
+
+def _ring_times(legs: Sequence[OutboundLeg]) -> tuple[int | None, int | None]:
+    """RINGTIME_MS and PROGRESSTIME_MS: the first ringing and progress among the legs."""
+    rings = [leg.ring_time_ms for leg in legs if leg.ring_time_ms is not None]
+    progress = [leg.progress_time_ms for leg in legs if leg.progress_time_ms is not None]
+    return (min(rings) if rings else None, min(progress) if progress else None)
+
