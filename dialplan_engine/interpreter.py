@@ -5,14 +5,12 @@ current (context, exten, priority), substitutes the arguments (only when they co
 ``${`` or ``$[``), looks the application up in the registry and runs it. The result decides
 the next step:
 
-==================  ===============================================================
-``CONTINUE``        next priority
-``GOTO``            the location the application set
-``DIGIT``           collect more digits while a longer extension could match, then
-                    that extension, ``i`` (``INVALID_EXTEN``) or ``e`` (INVALID)
-``RESPONSE_TIMEOUT`` ``t``, else ``e`` (RESPONSETIMEOUT), else stop
-``HANGUP``          stop
-==================  ===============================================================
+* ``CONTINUE``: the next priority;
+* ``GOTO``: the location the application set;
+* ``DIGIT``: collect more digits while a longer extension could match (``TIMEOUT(digit)``
+  each), then that extension, else ``i`` (``INVALID_EXTEN``), else ``e`` (INVALID);
+* ``RESPONSE_TIMEOUT``: ``t``, else ``e`` (RESPONSETIMEOUT), else stop;
+* ``HANGUP``: stop.
 
 With no such priority: an extension without priority 1 is invalid (``i``/``e``/stop); one
 that ran out stops (``autofallthrough``, with 10 s of busy or congestion tone when DIALSTATUS
@@ -118,6 +116,16 @@ class Interpreter:
             await self._main_loop(state)
         except ChannelHungUp:
             logger.debug("%s hung up in %s@%s", channel.name, state.exten, state.context)
+        except Exception:
+            # A fault in one application must not leave the caller connected to nothing:
+            # log it like any failure, hang up, and still run h.
+            logger.exception(
+                "Dialplan failed on %s at %s@%s:%d",
+                channel.name,
+                state.exten,
+                state.context,
+                state.priority,
+            )
         if not channel.hung_up:
             await channel.hangup()
         await self._run_h(state)
@@ -242,7 +250,7 @@ class Interpreter:
 
     async def _collect_extension(self, state: ExecState, first: str) -> bool:
         digits = first
-        while state.dialplan.match_more(state.context, digits):
+        while state.dialplan.match_more(state.context, digits, caller_id=state.caller_id):
             digit = await state.channel.wait_for_digit(state.digit_timeout_s)
             if digit is None:
                 break
@@ -314,6 +322,15 @@ class Interpreter:
             try:
                 result = await self._execute(state, match)
             except ChannelHungUp:
+                return
+            except Exception:
+                logger.exception(
+                    "h failed on %s at %s@%s:%d",
+                    state.channel.name,
+                    state.exten,
+                    state.context,
+                    state.priority,
+                )
                 return
             if result.action is Action.CONTINUE:
                 state.priority += 1

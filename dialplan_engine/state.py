@@ -88,7 +88,6 @@ class ExecState:
         exten: str,
         priority: int = 1,
         clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
         systemname: str = "",
     ) -> None:
         self.channel = channel
@@ -103,7 +102,6 @@ class ExecState:
         """``clock()`` value at which ``TIMEOUT(absolute)`` expires, None when unset."""
         self._globals = globals_
         self._clock = clock
-        self._wall_clock = wall_clock
         self._systemname = systemname
         # stored name (underscores stripped) -> (value, how far it is inherited)
         self._variables: dict[str, tuple[str, Inheritance]] = {}
@@ -125,7 +123,7 @@ class ExecState:
             case "HANGUPCAUSE":
                 return str(self.channel.hangup_cause)
             case "EPOCH":
-                return str(int(self._wall_clock()))
+                return str(int(time.time()))
             case "SYSTEMNAME":
                 return self._systemname
             # Asterisk has no LINKEDID/SIPDOMAIN built-ins; the seed reads them as if it
@@ -176,7 +174,7 @@ class ExecState:
             if inheritance is not Inheritance.NONE
         }
 
-    def timeout_s(self, variable: str, default: float) -> float:
+    def _timeout_s(self, variable: str, default: float) -> float:
         """``TIMEOUT(digit)`` / ``TIMEOUT(response)`` as seconds (kept in TIMEOUT_* vars)."""
         raw = self.get_variable(variable)
         try:
@@ -187,11 +185,11 @@ class ExecState:
 
     @property
     def digit_timeout_s(self) -> float:
-        return self.timeout_s("TIMEOUT_DIGIT", DEFAULT_DIGIT_TIMEOUT_S)
+        return self._timeout_s("TIMEOUT_DIGIT", DEFAULT_DIGIT_TIMEOUT_S)
 
     @property
     def response_timeout_s(self) -> float:
-        return self.timeout_s("TIMEOUT_RESPONSE", DEFAULT_RESPONSE_TIMEOUT_S)
+        return self._timeout_s("TIMEOUT_RESPONSE", DEFAULT_RESPONSE_TIMEOUT_S)
 
     def exists(self, exten: str, priority: int = 1, *, context: str | None = None) -> bool:
         return self.dialplan.exists(

@@ -234,6 +234,11 @@ class SipStack:
         self._pump()
         try:
             return await future
+        except asyncio.CancelledError:
+            # The caller gave up (a qualify timeout, a hangup): stop retransmitting.
+            self.layer.abandon(key)
+            self._pump()
+            raise
         finally:
             self._clients.pop(key, None)
 

@@ -379,6 +379,15 @@ class TransactionLayer:
             )
         handler(self, tx, now, response, None)
 
+    def abandon(self, key: TransactionKey) -> None:
+        """Forget a client transaction nobody waits for any more: no more retransmissions.
+
+        A late response then arrives as a :class:`StrayResponse`.
+        """
+        tx = self._transactions.get(key)
+        if tx is not None and key.role is Role.CLIENT:
+            self._terminate(tx)
+
     def handle_timer(self, now: float) -> None:
         while self._heap and self._heap[0][0] <= now:
             deadline, _, key, name = heapq.heappop(self._heap)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 
-from dialplan_engine.args import OptionSpec, parse_options, split_args
+from dialplan_engine.args import OptionError, OptionSpec, parse_options, split_args
 from dialplan_engine.state import CONTINUE, GOTO, HANGUP, AppResult, ExecState, digit_result
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,11 @@ async def execute(state: ExecState, args: str) -> AppResult:
     if not files:
         logger.warning("Background requires an argument (filename)")
         return HANGUP
-    options = parse_options(parts[1] if len(parts) > 1 else "", OPTIONS)
+    try:
+        options = parse_options(parts[1] if len(parts) > 1 else "", OPTIONS)
+    except OptionError as exc:
+        logger.warning("Background: %s", exc)
+        return HANGUP
     if len(parts) > 2 and parts[2]:
         logger.debug("Background: language override %r ignored", parts[2])
     context = parts[3] if len(parts) > 3 and parts[3] else state.context
@@ -62,7 +66,9 @@ async def execute(state: ExecState, args: str) -> AppResult:
     if "p" in options:
         interrupt = ""
     elif "m" in options:
-        interrupt = "".join(d for d in _ANY_DIGIT if state.dialplan.can_match(context, d))
+        interrupt = "".join(
+            d for d in _ANY_DIGIT if state.dialplan.can_match(context, d, caller_id=state.caller_id)
+        )
     else:
         interrupt = _ANY_DIGIT
     for file in files:

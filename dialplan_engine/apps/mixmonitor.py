@@ -9,8 +9,9 @@ Syntax:
 Description:
     Starts a recorder on the channel's audio, what the caller says and what the caller
     hears, and returns at once; it does not answer. A relative name is under the monitor
-    folder; missing folders are created. The extension is the format (none: ``.raw``;
-    ``.wav49`` is written as ``.WAV``). ``MIXMONITOR_FILENAME`` is set to the absolute path.
+    folder; missing folders are created (by the switch, when it opens the files). The
+    extension is the format (none: ``.raw``; ``.wav49`` is written as ``.WAV``).
+    ``MIXMONITOR_FILENAME`` is set to the absolute path.
     Recording stops at StopMixMonitor or hangup; then the files are closed and *command*
     runs (``/bin/sh -c``), without ever holding up the call. In *command*, ``^{VAR}`` is
     read as ``${VAR}`` and substituted when the recording starts, so
@@ -35,7 +36,6 @@ Description:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -70,11 +70,6 @@ def _volume(text: str | None, letter: str) -> int | None:
     return value
 
 
-def _make_folders(paths: list[Path]) -> None:
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-
 async def execute(state: ExecState, args: str) -> AppResult:
     parts = split_args(args, limit=3)
     try:
@@ -104,7 +99,6 @@ async def execute(state: ExecState, args: str) -> AppResult:
         if value is not None:
             heard = value if letter in "Wv" else heard
             spoken = value if letter in "WV" else spoken
-    await asyncio.to_thread(_make_folders, [p for p in (main, *side.values()) if p is not None])
     if main is not None:
         state.set_variable("MIXMONITOR_FILENAME", str(main))
     command = parts[2] if len(parts) > 2 else ""

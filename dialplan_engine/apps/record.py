@@ -11,8 +11,9 @@ Description:
     presses ``#``, stays silent for *silence* seconds, reaches *maxduration* seconds (0 or
     empty: no limit) or hangs up. The text after the last ``.`` of the file name (or after a
     ``:``) is the format (``wav``, ``gsm``...); a relative name is under the sounds folder;
-    missing folders are created. ``%d`` in the name becomes 0, 1, 2... : the first number
-    whose file does not exist yet. The channel is answered and a beep played first.
+    missing folders are created (by the switch, when it opens the file). ``%d`` in the
+    name becomes 0, 1, 2... : the first number whose file does not exist yet. The channel
+    is answered and a beep played first.
 
     Options, honoured only as the fourth argument:
 
@@ -31,11 +32,17 @@ Description:
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from pathlib import Path
 
-from dialplan_engine.args import OptionSpec, parse_options, scan_int, split_args
+from dialplan_engine.args import (
+    OptionError,
+    OptionSpec,
+    ParsedOptions,
+    parse_options,
+    scan_int,
+    split_args,
+)
 from dialplan_engine.channel_api import (
     ApplicationError,
     ChannelHungUp,
@@ -77,32 +84,27 @@ def _seconds(text: str, what: str) -> float | None:
     return float(value) if value else None
 
 
-def _free_number(template: str, ext: str) -> str | None:
-    """The first number that, put in for ``%d``, names a file that does not exist yet
-    (None without ``%d``); creates the folder. Runs in a worker thread: it touches the disk."""
-    number = None
-    if "%d" in template:
-        for candidate in itertools.count():
-            if not Path(f"{template.replace('%d', str(candidate))}.{ext}").exists():
-                number = str(candidate)
-                break
-    chosen = template if number is None else template.replace("%d", number)
-    Path(chosen).parent.mkdir(parents=True, exist_ok=True)
-    return number
+def _free_number(template: str, ext: str) -> str:
+    """The first number that, put in for ``%d``, names a file that does not exist yet.
+    Runs in a worker thread: each try is a look at the disk."""
+    number = 0
+    while Path(f"{template.replace('%d', str(number))}.{ext}").exists():
+        number += 1
+    return str(number)
 
 
-def _terminators(options_given: str) -> str:
-    if "y" in options_given:
+def _terminators(options: ParsedOptions) -> str:
+    if "y" in options:
         digits = _ALL_DIGITS
-    elif "x" in options_given:
+    elif "x" in options:
         digits = ""
-    elif "t" in options_given:
+    elif "t" in options:
         digits = "*"
     else:
         digits = "#"
     # With o, 0 means OPERATOR even when every digit terminates: take it out so the
     # switch never has to decide which rule wins.
-    return digits.replace("0", "") if "o" in options_given else digits
+    return digits.replace("0", "") if "o" in options else digits
 
 
 async def execute(state: ExecState, args: str) -> AppResult:
@@ -115,35 +117,40 @@ async def execute(state: ExecState, args: str) -> AppResult:
     name, ext = split
     silence = _seconds(parts[1], "silence duration") if len(parts) > 1 else None
     max_duration = _seconds(parts[2], "maximum duration") if len(parts) > 2 else None
-    options = parse_options(parts[3], OPTIONS) if len(parts) > 3 else None
-    given = "".join(options.values) if options is not None else ""
+    try:
+        # Asterisk reads options only from a fourth argument: "f.wav,,k" has none.
+        options = parse_options(parts[3] if len(parts) > 3 else "", OPTIONS)
+    except OptionError as exc:
+        logger.warning("Record: %s", exc)
+        state.set_variable(STATUS, RecordStatus.ERROR.value)
+        return HANGUP
     state.require_live_channel()
     channel = state.channel
     if not channel.is_up:
-        if "s" in given:
+        if "s" in options:
             state.set_variable(STATUS, RecordStatus.SKIP.value)
             return CONTINUE
-        if "n" not in given:
+        if "n" not in options:
             try:
                 await channel.answer()
             except ApplicationError:
                 state.set_variable(STATUS, RecordStatus.ERROR.value)
                 raise
     template = str(channel.sounds_dir / name)
-    number = await asyncio.to_thread(_free_number, template, ext)
-    if number is not None:
+    if "%d" in name:
+        number = await asyncio.to_thread(_free_number, template, ext)
         name, template = name.replace("%d", number), template.replace("%d", number)
     state.set_variable("RECORDED_FILE", name)
     request = RecordRequest(
         path=Path(f"{template}.{ext}"),
         silence_s=silence,
         max_duration_s=max_duration,
-        terminators=_terminators(given),
-        operator_digit="o" in given,
-        beep="q" not in given,
-        append="a" in given,
-        keep_on_hangup="k" in given,
-        trim_silence="u" not in given,
+        terminators=_terminators(options),
+        operator_digit="o" in options,
+        beep="q" not in options,
+        append="a" in options,
+        keep_on_hangup="k" in options,
+        trim_silence="u" not in options,
     )
     try:
         result = await channel.record(request)

@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 
 from dialplan_engine.apps._support import parse_seconds
-from dialplan_engine.args import OptionSpec, parse_options, split_args
+from dialplan_engine.args import OptionError, OptionSpec, parse_options, split_args
 from dialplan_engine.state import (
     CONTINUE,
+    HANGUP,
     RESPONSE_TIMEOUT,
     AppResult,
     ExecState,
@@ -40,7 +41,11 @@ OPTIONS = OptionSpec(flags="", with_args="md")
 async def execute(state: ExecState, args: str) -> AppResult:
     parts = split_args(args, limit=2)
     seconds = parse_seconds(parts[0], app=NAME) if parts else None
-    options = parse_options(parts[1] if len(parts) > 1 else "", OPTIONS)
+    try:
+        options = parse_options(parts[1] if len(parts) > 1 else "", OPTIONS)
+    except OptionError as exc:
+        logger.warning("WaitExten: %s", exc)
+        return HANGUP
     if options.values:
         logger.debug("WaitExten: options %s ignored (no tone source)", "".join(options.values))
     state.require_live_channel()

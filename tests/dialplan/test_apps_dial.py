@@ -47,13 +47,19 @@ async def test_all_destinations_ring_at_once_with_the_timeout() -> None:
 
 
 @pytest.mark.parametrize(
-    ("timeout", "answer", "progress"),
-    [("", None, None), ("30^5", 30.0, 5.0), ("^5", None, 5.0), ("abc", None, None), ("0", None, None)],
+    ("written", "answer", "progress"),
+    [
+        ("", None, None),
+        ("30^5", 30.0, 5.0),
+        ("^5", None, 5.0),
+        ("abc", None, None),
+        ("0", None, None),
+    ],
 )
 async def test_timeout_with_a_progress_part(
-    timeout: str, answer: float | None, progress: float | None
+    written: str, answer: float | None, progress: float | None
 ) -> None:
-    channel = await _dial(f"PJSIP/101,{timeout}")
+    channel = await _dial(f"PJSIP/101,{written}")
     assert channel.dials[0].timeout_s == answer
     assert channel.dials[0].options.progress_timeout_s == progress
 
@@ -79,7 +85,9 @@ async def test_music_on_hold_without_a_class_and_s_alone() -> None:
 async def test_other_known_options_are_accepted_without_effect(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    channel = await _dial("PJSIP/101,30,A(hello)D(123)b(pre^s^1)B(x)ohHkKwWxXCceidF(a^b^1)Q(NONE)zRU(sub)")
+    channel = await _dial(
+        "PJSIP/101,30,A(hello)D(123)b(pre^s^1)B(x)ohHkKwWxXCceidF(a^b^1)Q(NONE)zRU(sub)"
+    )
     assert channel.dials[0].options == DialOptions()
     assert "Unrecognized" not in caplog.text
 
@@ -169,9 +177,7 @@ async def test_caller_hanging_up_while_ringing_is_cancel_and_runs_h(
 
 
 async def test_an_empty_dial_group_is_chanunavail_and_continues() -> None:
-    switch = Switch.from_conf(
-        "[c]\nexten => s,1,Dial(${DIALGROUP(nobody)},60,tT)\n" + _AFTER
-    )
+    switch = Switch.from_conf("[c]\nexten => s,1,Dial(${DIALGROUP(nobody)},60,tT)\n" + _AFTER)
     channel = await switch.call("c")
     assert channel.dials == []
     assert channel.var("AFTER") == "CHANUNAVAIL"

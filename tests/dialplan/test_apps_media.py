@@ -164,8 +164,7 @@ async def test_background_context_argument_jumps_into_that_context() -> None:
 
 async def test_waitexten_waits_the_response_timeout_then_continues_or_goes_to_t() -> None:
     switch = Switch.from_conf(
-        "[c]\nexten => s,1,WaitExten()\n same => n,WaitExten(2.5,m(jazz))\n"
-        "exten => t,1,Set(T=1)\n"
+        "[c]\nexten => s,1,WaitExten()\n same => n,WaitExten(2.5,m(jazz))\nexten => t,1,Set(T=1)\n"
     )
     channel = await switch.call("c")
     assert [c for c in channel.calls if c[0] == "wait_for_digit"] == [

@@ -58,6 +58,20 @@ async def test_an_application_error_hangs_up_and_runs_h() -> None:
     assert channel.var("H") == "1"
 
 
+async def test_a_fault_in_an_application_is_logged_hangs_up_and_runs_h(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    switch = Switch.from_conf(
+        "[in]\nexten => s,1,Dial(PJSIP/102)\n same => n,Set(AFTER=1)\nexten => h,1,Set(H=1)\n"
+    )
+    channel = switch.channel()
+    channel.dial_results.append(RuntimeError("bug in the switch"))
+    await switch.call("in", channel=channel)
+    assert (channel.var("AFTER"), channel.var("H")) == (None, "1")
+    assert channel.methods() == ["dial", "hangup"]
+    assert "Dialplan failed on PJSIP/101-00000001 at s@in:1" in caplog.text
+
+
 async def test_each_priority_logs_one_debug_line_like_asterisk(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

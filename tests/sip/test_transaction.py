@@ -365,3 +365,14 @@ def test_any_sequence_of_inputs_ends_in_termination(
     drain(layer)
     assert layer.state(key) is None
     assert layer.get_timer() is None
+
+
+def test_abandoned_client_transaction_stops_retransmitting() -> None:
+    layer = TransactionLayer(TimerConfig())
+    key = layer.send_request(request("OPTIONS"), UDP_PEER, 0.0)
+    layer.datagrams_to_send()
+    run_until(layer, 1.0)
+    layer.abandon(key)
+    assert layer.state(key) is None
+    assert run_until(layer, 40.0) == []
+    assert TransactionTimedOut(key=key) not in drain(layer)
