@@ -593,9 +593,11 @@ def _negotiated(
 def parse_answer(offer_sent: SessionDescription, answer: SessionDescription) -> NegotiatedAudio:
     """Check the peer's ``answer`` to ``offer_sent`` and read the agreed audio from it.
 
-    The answer must have as many m-lines as the offer, and its first codec on the first
-    accepted audio stream must be one we offered under that number. A telephone-event number
-    we did not offer is ignored rather than fatal: DTMF then falls back to other modes.
+    The answer must have as many m-lines as the offer; on the first accepted audio stream
+    the first codec we offered under that number is the one used. Codecs the answer lists
+    but we never offered are passed over (some UAs answer with their whole list; refusing
+    them would fail calls that can work). A telephone-event number we did not offer is
+    ignored rather than fatal: DTMF then falls back to other modes.
     """
     if len(answer.media) != len(offer_sent.media):
         raise OfferAnswerError(
@@ -611,16 +613,14 @@ def parse_answer(offer_sent: SessionDescription, answer: SessionDescription) -> 
         # A lazy answer may list our dynamic numbers without rtpmaps; ours then say what
         # they are.
         meaning = {pt: answered.get(pt, offered.get(pt)) for pt in theirs.payload_types}
-        codec_pt = next(
-            (
-                pt
-                for pt, rtpmap in meaning.items()
-                if rtpmap is None or rtpmap.encoding.lower() not in _COMPANIONS
-            ),
-            None,
-        )
-        if codec_pt is None:
+        candidates = [
+            pt
+            for pt, rtpmap in meaning.items()
+            if rtpmap is None or rtpmap.encoding.lower() not in _COMPANIONS
+        ]
+        if not candidates:
             raise OfferAnswerError("the answer's audio stream has no codec")
+        codec_pt = next((pt for pt in candidates if pt in offered), candidates[0])
         codec = find_codec(offered[codec_pt]) if codec_pt in offered else None
         if codec is None:
             raise OfferAnswerError(

@@ -149,6 +149,7 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
                             events=events, dialplan=dialplan, paths=config.paths,
                             user_agent=config.sip.user_agent)
         parts.push_async_callback(calls.post_recording.close)
+        parts.push_async_callback(calls.lingering.close)
         router.register(Method.REGISTER, registrar.handle)
         router.register(Method.OPTIONS, OptionsService(store, lambda: router.allow).handle)
         router.register(Method.INVITE, calls.handle_invite)

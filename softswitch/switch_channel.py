@@ -338,7 +338,7 @@ class SwitchChannel:
             raise ChannelHungUp(self.name)
         started = time.monotonic()
         call = Call(inbound=self.leg, media=self._media,
-                    bridge_id=self._service.new_bridge_id())
+                    bridge_id=self._service.new_bridge_id(), lingering=self._service.lingering)
         legs = await self._service.legs_for_targets(call, self.leg.channel, targets, options)
         if not legs:
             self._dial_cause = HangupCause.SUBSCRIBER_ABSENT

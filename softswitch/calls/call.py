@@ -33,7 +33,8 @@ def dial_status_for(cause: HangupCause) -> DialStatus:
 
 
 class Call:
-    def __init__(self, *, inbound: InboundLeg, media: MediaPlane, bridge_id: int) -> None:
+    def __init__(self, *, inbound: InboundLeg, media: MediaPlane, bridge_id: int,
+                 lingering: TaskSet) -> None:
         self.inbound = inbound
         self._media = media
         self._bridge_id = bridge_id
@@ -48,6 +49,7 @@ class Call:
         self.dial_status: DialStatus | None = None
         self.callee_hung_up = False
         self.tasks = TaskSet("call")
+        self._lingering = lingering
         self.log = inbound.log
 
     # -- the dial ---------------------------------------------------------------------------
@@ -126,7 +128,9 @@ class Call:
             if leg.on_release is not None:
                 leg.on_release()
         for outbound in self.outbound:
-            await outbound.wait()
+            # A leg still waiting for Timer B (cancelled before any provisional) must not
+            # hold the caller: it finishes in the background.
+            self._lingering.spawn(outbound.wait())
 
     async def _bridge(self, leg: OutboundLeg) -> None:
         if self._bridged_with is leg:

@@ -44,6 +44,7 @@ from softswitch.qualify import contact_destination
 from softswitch.storage.records import ContactRecord, EndpointRecord
 from softswitch.storage.repository import Store
 from softswitch.switch_channel import SwitchChannel
+from softswitch.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class CallService:
         self._paths = paths
         self._user_agent = user_agent
         self.waiters = MediaWaiters()
+        self.lingering = TaskSet("lingering legs")
         self.post_recording = PostRecording(paths.recordings)
         self.agi = AgiRunner(paths.agi)
         media.subscribe(self.waiters)

@@ -757,6 +757,14 @@ def test_parse_answer_takes_the_first_codec_and_skips_companions() -> None:
     assert (chosen.codec, chosen.payload_type, chosen.dtmf_payload_type) == (PCMA, 8, 101)
 
 
+def test_parse_answer_passes_over_codecs_we_never_offered() -> None:
+    # Some UAs (SIPp's sample scenarios among them) answer with their whole codec list.
+    pcma_only, _ = build_offer(address=US, port=PORT, codecs=(PCMA,),
+                               session=SessionState.new(session_id=1))
+    chosen = parse_answer(pcma_only, peer_answer("m=audio 7000 RTP/AVP 0 8 101"))
+    assert (chosen.codec, chosen.payload_type) == (PCMA, 8)
+
+
 def test_parse_answer_ignores_a_telephone_event_we_did_not_offer() -> None:
     chosen = parse_answer(
         our_offer(),
