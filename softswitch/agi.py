@@ -134,7 +134,7 @@ async def _dispatch(channel: SwitchChannel, upper: list[str], words: list[str]) 
             digit = await channel.wait_for_digit(
                 milliseconds / 1000 if milliseconds >= 0 else 86400.0)
             return f"200 result={ord(digit) if digit else 0}"
-        case ["SAY", "DIGITS", number, *_]:
+        case ["SAY", "DIGITS", _, *_]:
             result = await channel.play([f"digits/{d}" for d in words[2] if d.isdigit()])
             return "200 result=0" if result.completed else "200 result=-1"
         case _:

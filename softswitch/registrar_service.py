@@ -127,7 +127,8 @@ class RegistrarService:
         for binding in (*decision.added, *decision.updated):
             previous = by_uri.get(binding.uri)
             await self._store.save_contact(
-                self._record(binding, aor, endpoint_id, tx.source, request, previous)
+                self._record(binding, aor=aor, endpoint_id=endpoint_id, source=tx.source,
+                             request=request, previous=previous)
             )
         headers = [("Contact", value) for value in contact_header_values(decision.current,
                                                                           now=now)]
@@ -151,6 +152,7 @@ class RegistrarService:
     def _record(
         self,
         binding: Binding,
+        *,
         aor: AorRecord,
         endpoint_id: str,
         source: Address,

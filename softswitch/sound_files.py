@@ -25,3 +25,13 @@ def find_sound(name: str, sounds_dir: Path, language: str = "en") -> Path | None
             if path.is_file():
                 return path
     return None
+
+
+def find_music(sounds_dir: Path, moh_class: str) -> Path | None:
+    """The first file of a music-on-hold class: ``sounds/moh/<class>/`` (``default`` when
+    the class is empty), in name order."""
+    folder = sounds_dir / "moh" / (moh_class or "default")
+    if not folder.is_dir() or "/" in moh_class or moh_class.startswith("."):
+        return None
+    files = sorted(p for p in folder.iterdir() if p.suffix in EXTENSIONS and p.is_file())
+    return files[0] if files else None

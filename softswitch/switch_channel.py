@@ -33,11 +33,11 @@ from softswitch.calls.call import Call
 from softswitch.calls.legs import InboundLeg, OutboundLeg
 from softswitch.channel import ChannelState, HangupCause, sip_from_cause
 from softswitch.events import EventBus, VarSet
+from softswitch.media_waiters import MediaWaiters
 from softswitch.mediaplane.client import CommandFailed, MediaPlane, MediaPlaneError
 from softswitch.mediaplane.protocol import RecordingFinished
-from softswitch.media_waiters import MediaWaiters
 from softswitch.post_recording import PostRecording
-from softswitch.sound_files import find_sound
+from softswitch.sound_files import find_music, find_sound
 from softswitch.tasks import TaskSet
 
 if TYPE_CHECKING:
@@ -344,8 +344,12 @@ class SwitchChannel:
             self._dial_cause = HangupCause.SUBSCRIBER_ABSENT
             return DialResult(status=DialStatus.CHANUNAVAIL)
         self._call = call
+        comfort = await self._start_comfort(options)
         try:
             status = await call.dial(legs, ring_timeout=timeout_s)
+            if comfort is not None:
+                with contextlib.suppress(CommandFailed):
+                    await self._media.stop_play(comfort)
             winner = call.winner
             if status is not DialStatus.ANSWER or winner is None:
                 if self.hung_up:
@@ -357,7 +361,7 @@ class SwitchChannel:
             answered_at = time.monotonic()
             if not await call.connect():
                 raise ChannelHungUp(self.name)
-            await self._unless_hung_up(call.wait_for_hangup())
+            await self._bridged(call, options.call_limit_ms)
             ended = time.monotonic()
             callee_hung_up = call.callee_hung_up
             if not callee_hung_up:
@@ -376,6 +380,47 @@ class SwitchChannel:
         finally:
             self._call = None
             await call.release()
+
+    async def _bridged(self, call: Call, limit_ms: int | None) -> None:
+        """Until either side hangs up, or the ``L()``/``S()`` limit ends the call."""
+        ended = asyncio.ensure_future(call.wait_for_hangup())
+        gone = asyncio.ensure_future(self._hung_up.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {ended, gone}, timeout=limit_ms / 1000 if limit_ms else None,
+                return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+            gone.cancel()
+        if not done:
+            self.log.info("%s: call limit of %d ms reached", self.name, limit_ms)
+
+    async def _start_comfort(self, options: DialOptions) -> int | None:
+        """What the caller hears while the callees ring: ``r`` ringback, ``m`` music.
+
+        An unanswered caller gets ``180`` for ``r`` (its phone rings back itself) and early
+        media (``183``) for ``m``; an answered one hears our tone or music in-band.
+        """
+        if not options.ringback and options.music_on_hold is None:
+            return None
+        if not self.is_up:
+            if options.music_on_hold is None:
+                self.leg.ring()
+                return None
+            self.leg.progress()
+        play_id = self._waiters.new_id()
+        music = (find_music(self._sounds_dir, options.music_on_hold)
+                 if options.music_on_hold is not None else None)
+        try:
+            if music is not None:
+                await self._media.play(self.leg.stream.stream_id, play_id, str(music),
+                                       loop=True)
+            else:
+                await self._media.play_tone(self.leg.stream.stream_id, play_id, "ringback")
+        except CommandFailed as exc:
+            self.log.warning("%s: no ringback: %s", self.name, exc)
+            return None
+        return play_id
 
     async def record(self, request: RecordRequest) -> RecordResult:
         if request.beep:

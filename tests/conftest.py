@@ -35,10 +35,11 @@ def switch_factory(
 ) -> Iterator[SwitchFactory]:
     """Start a switch with a custom ``pjsip.conf`` text and/or config overrides.
 
-    ``switch_factory(pjsip_conf=None, overrides={"sip": {"max_message_bytes": 4096}})``;
+    ``switch_factory(pjsip_conf=None, overrides={"sip": {"max_message_bytes": 4096}})``:
     ``pjsip_conf=None`` means the standard test endpoints, ``extensions_conf=None`` the
-    standard dialplan (every number dials the endpoint of that name). Each call gets its own directory
-    and ports; all are stopped at teardown, which fails if one does not exit 0 on SIGTERM.
+    standard dialplan (every number dials the endpoint of that name). Each call gets its
+    own directory and ports; all are stopped at teardown, which fails if one does not exit
+    0 on SIGTERM.
     """
     started: list[SwitchProcess] = []
     request.node.stash[_SWITCHES] = started

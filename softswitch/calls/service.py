@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Sequence
 
+from dialplan_engine.channel_api import DialOptions, DialTarget
 from sip.address import Address
 from sip.errors import ParseError
 from sip.message import Request
@@ -18,9 +19,8 @@ from sip.offer_answer import Codec, apply_allow_disallow
 from sip.sdp import SdpParseError, SessionDescription
 from sip.stack import ServerTransaction, SipStack
 from sip.uri import NameAddr, SipUri
-from softswitch.authenticator import Authenticator
-from dialplan_engine.channel_api import DialOptions, DialTarget
 from softswitch.agi import AgiRunner
+from softswitch.authenticator import Authenticator
 from softswitch.calls.call import Call
 from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.legs import (
@@ -31,14 +31,14 @@ from softswitch.calls.legs import (
     release_stream,
 )
 from softswitch.channel import Channel, ChannelState, Direction, HangupCause, Identifiers
+from softswitch.config import PathsConfig
+from softswitch.dialplan_runner import DialplanRunner
 from softswitch.events import DtmfReceived, EventBus
 from softswitch.identify import EndpointIdentifier
+from softswitch.media_waiters import MediaWaiters
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
 from softswitch.mediaplane.protocol import DtmfBegin, DtmfEnd, RemoteLearned
 from softswitch.mediaplane.protocol import Event as MediaEvent
-from softswitch.config import PathsConfig
-from softswitch.dialplan_runner import DialplanRunner
-from softswitch.media_waiters import MediaWaiters
 from softswitch.post_recording import PostRecording
 from softswitch.qualify import contact_destination
 from softswitch.storage.records import ContactRecord, EndpointRecord
@@ -215,7 +215,8 @@ class CallService:
                 call.log.warning("Dial: no endpoint %r", target.endpoint)
                 continue
             for contact in await self._contacts(endpoint):
-                leg = await self._leg(call, caller, endpoint, contact, target, options)
+                leg = await self._leg(call, caller, endpoint, contact, dialed=target,
+                                      options=options)
                 if leg is not None:
                     legs.append(leg)
         return legs
@@ -236,7 +237,7 @@ class CallService:
         return contacts
 
     async def _leg(self, call: Call, caller: Channel, target: EndpointRecord,
-                   contact: ContactRecord, dialed: DialTarget,
+                   contact: ContactRecord, *, dialed: DialTarget,
                    options: DialOptions) -> OutboundLeg | None:
         destination = contact_destination(contact)
         try:

@@ -269,3 +269,31 @@ def test_no_tasks_or_ports_leak_after_calls(switch: SwitchProcess, run_dir: RunD
         forget_contacts(switch, "102")
     assert wait_until(lambda: tasks() <= baseline), (tasks(), baseline)
     assert ports_all_free(switch)
+
+
+def test_call_from_a_trunk_identified_by_its_address(switch: SwitchProcess,
+                                                     run_dir: RunDir) -> None:
+    """The standard test trunk is identified by 127.0.0.2 and needs no credentials."""
+    uas_port = free_port("both")
+    registered = register_contact(switch.sip_address, user="102", password="pass102",
+                                  local_port=uas_port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    since = switch.log_offset()
+    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+                 workdir=run_dir("uas")) as uas:
+        result = run_sipp(
+            scenario("b2bua_uac_trunk"),
+            target=switch.sip_address,
+            local_port=free_port("both"),
+            service="102",
+            variables={"caller": "79123456789", "hold_ms": "1000"},
+            extra=["-i", "127.0.0.2", "-mp", str(free_port("udp")), "-mi", "127.0.0.2"],
+            timeout_s=20,
+            workdir=run_dir("trunk"),
+        )
+        assert result.ok, result.describe()
+        answered = uas.wait(10)
+        assert answered.ok, answered.describe()
+    log = switch.log_text(since)
+    assert re.search(r"PJSIP/trunk-[0-9a-f]{8} \(<79123456789>\) calls 102 in context "
+                     r"from-trunk", log), log

@@ -211,12 +211,15 @@ contact=sip:127.0.0.1:{trunk_port}
     assert invites and invites[0].startswith("INVITE sip:81234567890@127.0.0.1:"), invites
 
 
-RECORDED = """
+MULTICHANNEL_APPDATA = (
+    "${UNIQUEID}.wav,r(${UNIQUEID}_receive.wav)t(${UNIQUEID}_transmit.wav),${MIXMONITOR_COMMAND}"
+)
+RECORDED = f"""
 [globals]
-MIXMONITOR_COMMAND=/var/lib/asterisk/scripts/wavtostereompeg/script.php --uniqueid="${UNIQUEID}"
+MIXMONITOR_COMMAND=/var/lib/asterisk/scripts/wavtostereompeg/script.php --uniqueid="${{UNIQUEID}}"
 
 [internal]
-exten => 102,1,MixMonitor(${UNIQUEID}.wav,r(${UNIQUEID}_receive.wav)t(${UNIQUEID}_transmit.wav),${MIXMONITOR_COMMAND})
+exten => 102,1,MixMonitor({MULTICHANNEL_APPDATA})
  same => n,Dial(PJSIP/102,30)
 """
 
@@ -265,7 +268,8 @@ def test_multichannel_then_mono_recording_switched_by_the_manuals_sql(
     # The manual's statements for mono recording, run on the switch's own database.
     with sqlite3.connect(switch.data_dir / "softswitch.db") as db:
         db.execute(
-            'UPDATE `realtime_extensions` SET `appdata` = "${UNIQUEID}.wav,,${MIXMONITOR_COMMAND}"'
+            "UPDATE `realtime_extensions`"
+            ' SET `appdata` = "${UNIQUEID}.wav,,${MIXMONITOR_COMMAND}"'
             ' WHERE `app` = "MixMonitor"'
         )
         db.execute(

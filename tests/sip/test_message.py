@@ -917,5 +917,5 @@ def test_bare_cr_in_a_reason_phrase_is_a_bad_status_line() -> None:
         b"SIP/2.0 200 OK\r\x00Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
         b"Call-ID: x\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n\r\n"
     )
-    with pytest.raises(ParseError, match="^bad status line$"):
+    with pytest.raises(ParseError, match=r"^bad status line$"):
         parse_message(raw)
