@@ -181,6 +181,13 @@ class SipStack:
         if self._tcp is not None:
             await self._tcp.close()
 
+    def bound(self, kind: TransportKind) -> tuple[str, int]:
+        """The address the *kind* transport listens on (possibly a wildcard)."""
+        transport = self._udp if kind is TransportKind.UDP else self._tcp
+        if transport is None:
+            raise TransportUnavailable(f"no {kind.value} transport")
+        return transport.local
+
     def local_endpoint(self, kind: TransportKind, towards: str | None = None) -> tuple[str, int]:
         """The host and port to advertise in Via, Contact and SDP for *kind*.
 

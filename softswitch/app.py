@@ -238,7 +238,7 @@ def _local_sent_by(stack: SipStack) -> set[str]:
 def _listeners(switch: Switch) -> list[str]:
     parts = []
     for kind in switch.stack.transports:
-        host, port = switch.stack.local_endpoint(kind)
+        host, port = switch.stack.bound(kind)
         parts.append(f"sip {kind.value.lower()} {host}:{port}")
     return parts
 
