@@ -133,7 +133,7 @@ class InboundLeg:
         stream: MediaStream,
         offer: SessionDescription | None,
         symmetric: bool,
-        listener: LegListener,
+        listener: LegListener | None = None,
     ) -> None:
         self.tx = tx
         self._stack = stack
@@ -251,7 +251,8 @@ class InboundLeg:
             return
         tx.reply(200, headers=[("Contact", str(self.dialog.local_contact)), SDP],
                  body=self._answer_body or b"")
-        self.listener.leg_hold_changed(self, is_hold(offer))
+        if self.listener is not None:
+            self.listener.leg_hold_changed(self, is_hold(offer))
 
     def handle_ack(self, request: Request, source: Address) -> None:
         self._acked.set()
@@ -577,7 +578,8 @@ async def _common_in_dialog(leg: InboundLeg | OutboundLeg, tx: ServerTransaction
         if not leg.ended:
             leg.channel.hang_up(HangupCause.NORMAL_CLEARING)
             leg.close()
-            leg.listener.leg_hung_up(leg, HangupCause.NORMAL_CLEARING)
+            if leg.listener is not None:
+                leg.listener.leg_hung_up(leg, HangupCause.NORMAL_CLEARING)
     elif method == Method.INVITE:
         await leg.reoffer(tx)
     elif method in (Method.INFO, Method.UPDATE, Method.NOTIFY, Method.OPTIONS):

@@ -137,7 +137,7 @@ class CallService:
             inbound = InboundLeg(
                 tx=tx, stack=self._stack, dialogs=self._dialogs, media=self._media,
                 channel=channel, stream=stream, offer=offer,
-                symmetric=endpoint.rtp_symmetric, listener=_Pending(),
+                symmetric=endpoint.rtp_symmetric,
             )
             failure = await inbound.negotiate()
             if failure is not None:
@@ -280,22 +280,6 @@ class CallService:
         )
         leg.on_release = lambda: self._forget(channel, stream.stream_id)
         return leg
-
-
-class _Pending:
-    """Listener of an inbound leg before its call exists: nothing can happen yet."""
-
-    def leg_ringing(self, leg: OutboundLeg) -> None: ...
-
-    def leg_progress(self, leg: OutboundLeg) -> None: ...
-
-    def leg_answered(self, leg: OutboundLeg) -> None: ...
-
-    def leg_failed(self, leg: OutboundLeg, status: int, cause: HangupCause) -> None: ...
-
-    def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None: ...
-
-    def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None: ...
 
 
 def _codecs(endpoint: EndpointRecord) -> tuple[Codec, ...]:

@@ -36,6 +36,33 @@ def media_counters(switch: SwitchProcess, since: int) -> dict[str, tuple[int, in
     return counters
 
 
+def register_callee(switch: SwitchProcess, run_dir: RunDir, user: str = "102") -> int:
+    """Register *user* from a fresh port, where the test then starts its SIPp UAS."""
+    port = free_port("both")
+    registered = register_contact(switch.sip_address, user=user, password=f"pass{user}",
+                                  local_port=port, workdir=run_dir("register"))
+    assert registered.ok, registered.describe()
+    return port
+
+
+def rejected_call(switch: SwitchProcess, run_dir: RunDir, callee: str) -> SippResult:
+    """A call the switch (or the callee) refuses; returns SIPp's result to inspect."""
+    result = run_sipp(
+        scenario("b2bua_uac_rejected"),
+        target=switch.sip_address,
+        local_port=free_port("both"),
+        service=callee,
+        auth_user="101",
+        auth_pass="pass101",
+        variables={"caller": "101"},
+        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        timeout_s=15,
+        workdir=run_dir(f"uac-{callee}"),
+    )
+    assert result.ok, result.describe()
+    return result
+
+
 def final_status(result: SippResult) -> str:
     """The status code of the last response SIPp received."""
     statuses = [m.split(" ", 2)[1] for m in result.received() if m.startswith("SIP/2.0 ")]
@@ -85,10 +112,7 @@ def call(switch: SwitchProcess, run_dir: RunDir, *, callee: str = "102",
 
 def test_call_relays_rtp_both_ways_through_the_switch(switch: SwitchProcess,
                                                       run_dir: RunDir) -> None:
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     since = switch.log_offset()
     with SippUAS(local_port=uas_port, media_port=free_port("udp"),
                  workdir=run_dir("uas")) as uas:
@@ -115,43 +139,16 @@ def test_unknown_extension_is_404_and_unreachable_one_is_congestion(
     # 103 matches, but Dial finds no contact: CHANUNAVAIL, and the dialplan falls through
     # with congestion, as Asterisk's autofallthrough does.
     for callee, status in (("nobody", "404"), ("103", "503")):
-        result = run_sipp(
-            scenario("b2bua_uac_rejected"),
-            target=switch.sip_address,
-            local_port=free_port("both"),
-            service=callee,
-            auth_user="101",
-            auth_pass="pass101",
-            variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
-            timeout_s=15,
-            workdir=run_dir(f"uac-{callee}"),
-        )
-        assert result.ok, result.describe()
+        result = rejected_call(switch, run_dir, callee)
         assert final_status(result) == status, result.describe()
     assert wait_until(lambda: ports_all_free(switch))
 
 
 def test_busy_callee_gives_486_to_the_caller(switch: SwitchProcess, run_dir: RunDir) -> None:
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_busy"),
                  rtp_echo=False, workdir=run_dir("uas")) as uas:
-        result = run_sipp(
-            scenario("b2bua_uac_rejected"),
-            target=switch.sip_address,
-            local_port=free_port("both"),
-            service="102",
-            auth_user="101",
-            auth_pass="pass101",
-            variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
-            timeout_s=15,
-            workdir=run_dir("uac"),
-        )
-        assert result.ok, result.describe()
+        result = rejected_call(switch, run_dir, "102")
         assert final_status(result) == "486", result.describe()
         busy = uas.wait(10)
         assert busy.ok, busy.describe()
@@ -159,10 +156,7 @@ def test_busy_callee_gives_486_to_the_caller(switch: SwitchProcess, run_dir: Run
 
 
 def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: RunDir) -> None:
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     since = switch.log_offset()
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_ring_cancel"),
                  rtp_echo=False, workdir=run_dir("uas")) as uas:
@@ -186,10 +180,7 @@ def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: R
 
 
 def test_callee_hangs_up_first(switch: SwitchProcess, run_dir: RunDir) -> None:
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_bye"),
                  media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
         result = run_sipp(
@@ -212,10 +203,7 @@ def test_callee_hangs_up_first(switch: SwitchProcess, run_dir: RunDir) -> None:
 
 def test_hold_and_resume_are_passed_to_the_other_party(switch: SwitchProcess,
                                                        run_dir: RunDir) -> None:
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_held"),
                  media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
         result = run_sipp(
@@ -238,10 +226,7 @@ def test_hold_and_resume_are_passed_to_the_other_party(switch: SwitchProcess,
 
 def test_early_media_reaches_the_caller_before_the_answer(switch: SwitchProcess,
                                                           run_dir: RunDir) -> None:
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_early"),
                  media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
         result = call(switch, run_dir, hold_ms=2000)
@@ -274,10 +259,7 @@ def test_no_tasks_or_ports_leak_after_calls(switch: SwitchProcess, run_dir: RunD
 def test_call_from_a_trunk_identified_by_its_address(switch: SwitchProcess,
                                                      run_dir: RunDir) -> None:
     """The standard test trunk is identified by 127.0.0.2 and needs no credentials."""
-    uas_port = free_port("both")
-    registered = register_contact(switch.sip_address, user="102", password="pass102",
-                                  local_port=uas_port, workdir=run_dir("register"))
-    assert registered.ok, registered.describe()
+    uas_port = register_callee(switch, run_dir)
     since = switch.log_offset()
     with SippUAS(local_port=uas_port, media_port=free_port("udp"),
                  workdir=run_dir("uas")) as uas:
