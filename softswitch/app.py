@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import uvloop
 
+from http_api.ami.server import AmiServer
 from sip.address import Address
 from sip.auth import DigestAlgorithm, DigestServer
 from sip.message import Limits, Method, Request, Response
@@ -174,6 +175,9 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
         control = ControlServer(switch, config.paths.data / "softswitch.ctl")
         await control.start()
         parts.push_async_callback(control.close)
+        manager = AmiServer(switch)
+        await manager.start(config.ami.listen.host, config.ami.listen.port)
+        parts.push_async_callback(manager.close)
         yield switch
 
 

@@ -22,9 +22,10 @@ from dialplan_engine.errors import DialplanSyntaxError
 from dialplan_engine.model import Dialplan
 from dialplan_engine.parser import load_extensions_conf
 from softswitch import __version__
-from softswitch.asterisk_conf import AsteriskConfError, read_conf
+from softswitch.asterisk_conf import AsteriskConfError, ConfSection, read_conf
 from softswitch.config import Config, ConfigError, load_config
 from softswitch.dialplan_store import DialplanLoadSummary, not_stored, store_dialplan
+from softswitch.manager_conf import is_manager_conf, manager_users
 from softswitch.pjsip_import import is_pjsip_conf, pjsip_objects
 from softswitch.storage import (
     AorRecord,
@@ -44,7 +45,7 @@ EXIT_USAGE = 2
 
 MASK = "********"
 _SECRET_FIELDS = frozenset({"password", "md5_cred", "password_digest"})
-_LATER_KINDS = ("manager.conf",)
+_MANAGER_CONF = "manager.conf"
 _EXTENSIONS_CONF = "extensions.conf"
 _EXTEN_LINE = re.compile(r"^[ \t]*(?:exten|same)[ \t]*=>", re.MULTILINE)
 # Asterisk's ``dialplan show`` columns.
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="load Asterisk configuration files")
     config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
     load = config_commands.add_parser(
-        "load", help="import a pjsip.conf or an extensions.conf into the database"
+        "load", help="import a pjsip.conf, manager.conf or extensions.conf into the database"
     )
     load.add_argument("file", type=Path, metavar="FILE")
 
@@ -187,17 +188,26 @@ async def _with_store(config: Config, action: Callable[[Store], Awaitable[int]])
 
 async def _config_load(store: Store, path: Path) -> int:
     sections = read_conf(path)
+    if path.name == _MANAGER_CONF or (path.name != "pjsip.conf" and is_manager_conf(sections)):
+        return await _manager_load(store, path, sections)
     if path.name != "pjsip.conf" and not is_pjsip_conf(sections):
-        if path.name in _LATER_KINDS:
-            raise CommandError(f"{path}: loading {path.name} is not supported yet")
         raise CommandError(
             f"{path}: cannot tell what kind of configuration this is"
-            " (only pjsip.conf, or a file of sections with a PJSIP type=, can be loaded)"
+            " (pjsip.conf, manager.conf, or a file of sections with a PJSIP type=, can be loaded)"
         )
     objects = pjsip_objects(sections)
     summary = await store.replace_objects(objects)
     print(f"{path.name}: {summary}")
     for warning in objects.warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
+async def _manager_load(store: Store, path: Path, sections: Sequence[ConfSection]) -> int:
+    loaded = manager_users(sections)
+    await store.replace_manager_users(loaded.users)
+    print(f"{path.name}: {loaded} imported")
+    for warning in loaded.warnings:
         print(f"warning: {warning}")
     return EXIT_OK
 

@@ -81,7 +81,11 @@ def test_calls_media_with_switch_counters_prints_its_line() -> None:
     assert "counted_by=switch" in result.stderr
 
 
-def test_recording_benchmark_says_what_it_waits_for() -> None:
-    result = run("calls.py", "media", "--calls", "2", "--record", timeout_s=30)
-    assert result.returncode == 2
-    assert "recording benchmark needs the dialplan (MixMonitor)" in result.stderr
+def test_calls_media_recorded_prints_its_line() -> None:
+    result = run("calls.py", "media", "--calls", "2", "--hold-s", "1", "--ramp-s", "1",
+                 "--record")
+    if result.returncode == 2:
+        # A switch without a dialplan cannot record, and the script must say so.
+        assert "recording benchmark needs the dialplan (MixMonitor)" in result.stderr
+        return
+    assert_line(result, r"^media: calls=2 ok=\d+ failed=\d+ .* recorded=\d+$")

@@ -169,7 +169,8 @@ def test_config_load_reports_warnings_and_detects_by_content(
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("manager.conf", "[general]\nenabled = yes\n", "loading manager.conf is not supported yet"),
+        ("manager.conf", "[admin]\nread = all\n", "manager user admin has no secret"),
+        ("manager.conf", "[admin]\nsecret = x\nread = bogus\n", "manager.conf:3: read: unknown"),
         ("notes.conf", "[a]\nb = c\n", "cannot tell what kind of configuration this is"),
         ("pjsip.conf", "[a]\ntype = endpoint\nrtp_symmetric = maybe\n", "pjsip.conf:3: endpoint"),
         ("pjsip.conf", "[a\n", "pjsip.conf:1: missing ']'"),

@@ -268,3 +268,16 @@ class DialplanChanges(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     serial: Mapped[int] = mapped_column(BigInteger)
+
+
+class ManagerUser(Base):
+    """A Manager API (AMI) login, as a ``[user]`` section of ``manager.conf`` describes it."""
+
+    __tablename__ = "manager_users"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    secret: Mapped[str] = mapped_column(NAME)
+    read: Mapped[str] = mapped_column(LIST, server_default="")
+    write: Mapped[str] = mapped_column(LIST, server_default="")
+    acl: Mapped[str] = mapped_column(LIST, server_default="")
+    """``deny``/``permit`` rules in file order, as ``deny:NET,permit:NET``: the last match wins."""

@@ -369,3 +369,27 @@ class AstDbDeleteTree:
 
 AstDbWrite = AstDbPut | AstDbDelete | AstDbDeleteTree
 """One change to ``astdb``, as :meth:`~softswitch.storage.repository.Store.astdb_apply` takes."""
+
+
+ACL_ACTIONS = ("permit", "deny")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManagerUserRecord:
+    """``manager_users``: one Manager API login and what it may read and do."""
+
+    name: str
+    secret: str
+    read: tuple[str, ...] = ()
+    """Privilege classes whose events the user receives."""
+    write: tuple[str, ...] = ()
+    """Privilege classes of the actions the user may run."""
+    acl: tuple[tuple[str, str], ...] = ()
+    """``(permit|deny, network)`` in file order; the last rule matching the address decides."""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a manager user needs a name")
+        for action, _network in self.acl:
+            if action not in ACL_ACTIONS:
+                raise ValueError(f"manager user {self.name}: ACL rule {action!r} is not allowed")

@@ -55,6 +55,7 @@ from softswitch.storage.records import (
     EndpointRecord,
     IdentifyRecord,
     ImportSummary,
+    ManagerUserRecord,
     PjsipObjects,
     RegistrationRecord,
     TransportRecord,
@@ -139,6 +140,7 @@ EXTENSIONS = _table(models.RealtimeExtension)
 STATIC = _table(models.StaticExtension)
 ASTDB = _table(models.AstDb)
 DIALPLAN_CHANGES = _table(models.DialplanChanges)
+MANAGER_USERS = _table(models.ManagerUser)
 
 _GLOBALS_CATEGORY = "globals"
 _EXTENSIONS_FILE = "extensions.conf"
@@ -624,6 +626,37 @@ class Store:
             result = await conn.execute(statement)
         return bool(result.rowcount)
 
+    # Manager API users
+
+    async def get_manager_user(self, name: str) -> ManagerUserRecord | None:
+        statement = select(MANAGER_USERS).where(MANAGER_USERS.c.name == name)
+        async with self._reading(f"reading manager user {name!r}") as conn:
+            row = (await conn.execute(statement)).first()
+        return None if row is None else _manager_user(row)
+
+    async def list_manager_users(self) -> list[ManagerUserRecord]:
+        statement = select(MANAGER_USERS).order_by(MANAGER_USERS.c.name)
+        async with self._reading("listing manager users") as conn:
+            rows = (await conn.execute(statement)).all()
+        return [_manager_user(row) for row in rows]
+
+    async def replace_manager_users(self, users: Sequence[ManagerUserRecord]) -> None:
+        """Make *users* the whole set of logins, as loading a ``manager.conf`` means."""
+        rows = [
+            {
+                "name": user.name,
+                "secret": user.secret,
+                "read": ",".join(user.read),
+                "write": ",".join(user.write),
+                "acl": ",".join(f"{action}:{network}" for action, network in user.acl),
+            }
+            for user in users
+        ]
+        async with self._writing("replacing the manager users") as conn:
+            await conn.execute(delete(MANAGER_USERS))
+            if rows:
+                await conn.execute(insert(MANAGER_USERS), rows)
+
     # AstDB
 
     async def astdb_get(self, family: str, key: str) -> str | None:
@@ -809,3 +842,22 @@ async def _upsert(conn: AsyncConnection, table: Table, row: dict[str, object]) -
             set_={key: lite_statement.excluded[key] for key in changes},
         )
     )
+
+
+def _manager_user(row: Row[Any]) -> ManagerUserRecord:
+    mapping = row._mapping
+    acl = []
+    for rule in _split_list(mapping["acl"]):
+        action, _, network = rule.partition(":")
+        acl.append((action, network))
+    return ManagerUserRecord(
+        name=str(mapping["name"]),
+        secret=str(mapping["secret"]),
+        read=tuple(_split_list(mapping["read"])),
+        write=tuple(_split_list(mapping["write"])),
+        acl=tuple(acl),
+    )
+
+
+def _split_list(value: object) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]

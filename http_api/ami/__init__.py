@@ -1,0 +1,1 @@
+"""The Asterisk Manager Interface: framing, sessions, actions, and the TCP listener."""
