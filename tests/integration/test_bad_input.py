@@ -229,10 +229,14 @@ def test_stalled_tcp_message_is_cut_off(switch: SwitchProcess) -> None:
     with socket.create_connection((LOOPBACK, switch.sip_port), timeout=10.0) as conn:
         port = int(conn.getsockname()[1])
         whole = request(switch=switch, local_port=port, transport="TCP")
-        started = time.monotonic()
         conn.sendall(whole[: len(whole) // 2])
+        # Not cut at once: half a message may simply still be on its way.
+        conn.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            conn.recv(65536)
         # Others are served while this connection hangs.
         assert_still_serving(switch)
+        conn.settimeout(10.0)
         leftover: bytes | None
         try:
             leftover = conn.recv(65536)
@@ -240,9 +244,7 @@ def test_stalled_tcp_message_is_cut_off(switch: SwitchProcess) -> None:
             leftover = b""
         except TimeoutError:
             leftover = None
-        elapsed = time.monotonic() - started
     assert leftover == b"", leftover
-    assert 1.5 <= elapsed <= 8.0, elapsed
     assert_logged_once(switch, port, since, r"incomplete|partial|timeout|timed out|stall")
     assert_still_serving(switch)
 

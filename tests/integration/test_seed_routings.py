@@ -262,7 +262,9 @@ def test_multichannel_then_mono_recording_switched_by_the_manuals_sql(
                             f"{uniqueid}_transmit.wav", f"{uniqueid}.mp3"]), names
     folder = switch.data_dir / "recordings"
     mixed = soundfile.info(str(folder / f"{uniqueid}.wav"))
-    assert mixed.channels == 1 and 2.5 <= mixed.duration <= 6, mixed
+    audio_s = mixed.frames / mixed.samplerate
+    assert mixed.channels == 1, mixed
+    assert 2.5 <= audio_s <= 6, mixed
     assert soundfile.info(str(folder / f"{uniqueid}.mp3")).channels == 2
 
     # The manual's statements for mono recording, run on the switch's own database.
@@ -322,7 +324,8 @@ def test_message_after_the_beep_kept_when_the_caller_hangs_up(
         assert re.fullmatch(r"/tmp/\d+\.\d+", recorded), recorded
         info = soundfile.info(str(path))
         # 5 s of call less the 1 s greeting and the beep.
-        assert 2.5 <= info.duration <= 4.5, info
+        audio_s = info.frames / info.samplerate
+        assert 2.5 <= audio_s <= 4.5, info
     finally:
         path.unlink(missing_ok=True)
 
