@@ -28,13 +28,21 @@ TomlValue = str | int | float | bool
 Overrides = Mapping[str, TomlValue | Mapping[str, TomlValue]]
 
 
-def _endpoint_block(user: str, password: str) -> str:
+def phone_block(
+    user: str,
+    password: str,
+    *,
+    allow: str = "ulaw,alaw",
+    max_contacts: int = 2,
+    aor_options: str = "qualify_frequency=0",
+) -> str:
+    """One phone in pjsip.conf: endpoint, userpass auth and AOR, all named *user*."""
     return f"""\
 [{user}]
 type=endpoint
 context=internal
 disallow=all
-allow=ulaw,alaw
+allow={allow}
 auth={user}
 aors={user}
 
@@ -46,9 +54,9 @@ password={password}
 
 [{user}]
 type=aor
-max_contacts=2
+max_contacts={max_contacts}
 remove_existing=yes
-qualify_frequency=0
+{aor_options}
 """
 
 
@@ -58,7 +66,7 @@ def standard_pjsip_conf() -> str:
     Two contacts per AOR with ``remove_existing`` is the Asterisk setting offices use for a
     desk phone plus a softphone; qualify is off so no OPTIONS reach short-lived test peers.
     """
-    blocks = [_endpoint_block(str(user), f"pass{user}") for user in range(101, 106)]
+    blocks = [phone_block(str(user), f"pass{user}") for user in range(101, 106)]
     blocks.append(
         """\
 [trunk]

@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 
 from tests.harness.sipp import SippBackground, SippUAS, register_contact, scenario
-from tests.harness.switch import SwitchFactory, SwitchProcess
+from tests.harness.switch import SwitchFactory, SwitchProcess, phone_block
 from tests.harness.tools import RunDir, free_port, require_tool
 
 pytestmark = pytest.mark.peer
@@ -31,29 +31,16 @@ def _sipp_installed() -> None:
 
 
 def _qualified_endpoint(user: str, *, two_xx_only: bool = False) -> str:
-    return f"""\
-[{user}]
-type=endpoint
-context=internal
-disallow=all
-allow=ulaw,alaw
-auth={user}
-aors={user}
-
-[{user}]
-type=auth
-auth_type=userpass
-username={user}
-password=pass{user}
-
-[{user}]
-type=aor
-max_contacts=1
-remove_existing=yes
-qualify_frequency={QUALIFY_FREQUENCY_S}
-qualify_timeout={QUALIFY_TIMEOUT_S:g}
-qualify_2xx_only={"yes" if two_xx_only else "no"}
-"""
+    return phone_block(
+        user,
+        f"pass{user}",
+        max_contacts=1,
+        aor_options=(
+            f"qualify_frequency={QUALIFY_FREQUENCY_S}\n"
+            f"qualify_timeout={QUALIFY_TIMEOUT_S:g}\n"
+            f"qualify_2xx_only={'yes' if two_xx_only else 'no'}"
+        ),
+    )
 
 
 def qualify_conf() -> str:

@@ -23,7 +23,7 @@ from tests.harness.sipp import (
     run_sipp,
     scenario,
 )
-from tests.harness.switch import SwitchProcess, standard_pjsip_conf
+from tests.harness.switch import SwitchProcess, phone_block, standard_pjsip_conf
 from tests.harness.tools import RunDir, free_port, require_tool
 
 pytestmark = pytest.mark.peer
@@ -40,27 +40,8 @@ def _sipp_installed() -> None:
     require_tool("sipp")
 
 
-def phone_block(name: str) -> str:
-    return f"""
-[{name}]
-type=endpoint
-context=internal
-disallow=all
-allow=alaw,ulaw
-auth={name}
-aors={name}
-
-[{name}]
-type=auth
-auth_type=userpass
-username={name}
-password=pass-{name}
-
-[{name}]
-type=aor
-max_contacts=1
-remove_existing=yes
-"""
+def seed_phone(name: str) -> str:
+    return phone_block(name, f"pass-{name}", allow="alaw,ulaw", max_contacts=1, aor_options="")
 
 
 def caller_call(switch: SwitchProcess, run_dir: RunDir, number: str, *,
@@ -113,7 +94,7 @@ exten => 100,1,Set(DIALGROUP(group_100,add)=PJSIP/user-101-domain)
 def ring_group_switch(switch_factory: object) -> SwitchProcess:
     assert callable(switch_factory)
     pjsip = standard_pjsip_conf() + "".join(
-        phone_block(f"user-10{n}-domain") for n in range(1, 6)
+        seed_phone(f"user-10{n}-domain") for n in range(1, 6)
     )
     switch = switch_factory(pjsip_conf=pjsip, extensions_conf=RING_GROUP)
     assert isinstance(switch, SwitchProcess)
@@ -179,7 +160,7 @@ def test_forwarding_to_a_mobile_through_the_trunk(switch_factory: object,
                                                   run_dir: RunDir) -> None:
     assert callable(switch_factory)
     trunk_port = free_port("both")
-    pjsip = standard_pjsip_conf() + phone_block("user-110-office") + f"""
+    pjsip = standard_pjsip_conf() + seed_phone("user-110-office") + f"""
 [peer-71234567890-office]
 type=endpoint
 context=from-trunk
