@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import uvloop
 
 from http_api.ami.server import AmiServer
+from http_api.server import HttpServer
 from sip.address import Address
 from sip.auth import DigestAlgorithm, DigestServer
 from sip.message import Limits, Method, Request, Response
@@ -178,6 +179,9 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
         manager = AmiServer(switch)
         await manager.start(config.ami.listen.host, config.ami.listen.port)
         parts.push_async_callback(manager.close)
+        web = HttpServer(switch)
+        await web.start(config.http.listen.host, config.http.listen.port)
+        parts.push_async_callback(web.close)
         yield switch
 
 

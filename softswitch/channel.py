@@ -181,6 +181,14 @@ class Channel:
     answered_at: float | None = None
     ended_at: float | None = None
     codec: str = ""
+    """The negotiated audio codec's Asterisk name (``alaw``, ``ulaw``), once known."""
+    dnid: str = ""
+    """The number dialled to reach the switch (Asterisk's DNID), for inbound channels."""
+    bridge_id: str = ""
+    """The bridge the channel is in, empty when none."""
+    on_state: Callable[[Channel], None] | None = field(default=None, repr=False,
+                                                        compare=False)
+    """Told of every state change (the switch publishes AMI ``Newstate`` from it)."""
 
     @property
     def technology(self) -> str:
@@ -193,10 +201,16 @@ class Channel:
             return f'"{self.caller_name}" <{self.caller_num}>'
         return f"<{self.caller_num}>"
 
+    def set_state(self, state: ChannelState) -> None:
+        if state is not self.state:
+            self.state = state
+            if self.on_state is not None:
+                self.on_state(self)
+
     def answer(self, now: float | None = None) -> None:
         if self.state is not ChannelState.UP:
-            self.state = ChannelState.UP
             self.answered_at = time.time() if now is None else now
+            self.set_state(ChannelState.UP)
 
     def hang_up(self, cause: HangupCause, now: float | None = None) -> None:
         if self.hangup_cause is None:

@@ -177,7 +177,7 @@ class InboundLeg:
 
     def ring(self) -> None:
         if self.channel.state is ChannelState.RING:
-            self.channel.state = ChannelState.RINGING
+            self.channel.set_state(ChannelState.RINGING)
         self._register()
         self.tx.reply(180, headers=[("Contact", str(self.dialog.local_contact))])
 
@@ -348,7 +348,7 @@ class OutboundLeg:
             body=offer.to_bytes(),
         )
         self.log = call_logger(log, self.invite.call_id)
-        self.channel.state = ChannelState.DOWN
+        self.channel.set_state(ChannelState.DOWN)
         try:
             response = await self._stack.send_request(
                 self.invite, self.destination, on_provisional=self._on_provisional
@@ -377,7 +377,7 @@ class OutboundLeg:
         if response.status in (180, 181, 182):
             if self.ring_time_ms is None:
                 self.ring_time_ms = elapsed_ms
-            self.channel.state = ChannelState.RINGING
+            self.channel.set_state(ChannelState.RINGING)
             self.listener.leg_ringing(self)
         elif response.status == 183:
             try:
