@@ -29,6 +29,16 @@ class ChannelHungUp(DialplanError):
     """The channel hung up while an application was using it."""
 
 
+class ChannelRedirected(DialplanError):
+    """Someone outside the dialplan (AMI ``Redirect``) moved the channel: the running
+    application is abandoned and the channel continues at :attr:`target`."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+        """``context,exten,priority`` as Goto takes it."""
+
+
 class ApplicationError(DialplanError):
     """An application cannot go on; the interpreter hangs the channel up (runs ``h``)."""
 

@@ -16,7 +16,8 @@ With no such priority: an extension without priority 1 is invalid (``i``/``e``/s
 that ran out stops (``autofallthrough``, with 10 s of busy or congestion tone when DIALSTATUS
 says so) or waits ``TIMEOUT(response)`` for digits. ``TIMEOUT(absolute)`` interrupts the
 running application and goes to ``T``, else ``e`` (ABSOLUTETIMEOUT), else stops. A hang-up
-seen by any await (:class:`ChannelHungUp`) stops the loop.
+seen by any await (:class:`ChannelHungUp`) stops the loop; a redirect
+(:class:`ChannelRedirected`) abandons the running application and goes where it says.
 
 Once stopped, the channel is hung up (so the caller is released at once) and ``h`` of the
 *current* context runs with every variable intact and ``${EXTEN}`` = ``h``; media
@@ -33,7 +34,12 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from dialplan_engine.apps import busy, congestion, find_application
-from dialplan_engine.channel_api import ApplicationError, ChannelAPI, ChannelHungUp
+from dialplan_engine.channel_api import (
+    ApplicationError,
+    ChannelAPI,
+    ChannelHungUp,
+    ChannelRedirected,
+)
 from dialplan_engine.model import Dialplan, Match
 from dialplan_engine.scope import AstDb, DialgroupStore
 from dialplan_engine.state import HANGUP, Action, AppResult, ExceptionInfo, ExecState
@@ -130,6 +136,42 @@ class Interpreter:
             await channel.hangup()
         await self._run_h(state)
 
+    async def run_application(
+        self,
+        channel: ChannelAPI,
+        application: str,
+        data: str,
+        *,
+        variables: Mapping[str, str] = _NO_VARIABLES,
+    ) -> None:
+        """Run one application on *channel*, then hang it up: an Originate that names an
+        application instead of an extension (no ``h`` runs, as in Asterisk)."""
+        state = ExecState(
+            channel=channel,
+            dialplan=self._load_dialplan(),
+            globals_=self._globals,
+            dialgroups=self._dialgroups,
+            astdb=self._astdb,
+            context="",
+            exten="s",
+            clock=self._clock,
+            systemname=self._systemname,
+        )
+        for name, value in variables.items():
+            state.set_variable(name, value)
+        app = find_application(application)
+        if app is None:
+            logger.warning("No application '%s' to originate to", application)
+        else:
+            try:
+                await app.execute(state, data)
+            except (ChannelHungUp, ChannelRedirected):
+                logger.debug("%s left %s", channel.name, app.NAME)
+            except ApplicationError as exc:
+                logger.warning("%s(%s) failed on %s: %s", app.NAME, data, channel.name, exc)
+        if not channel.hung_up:
+            await channel.hangup()
+
     def _load_dialplan(self) -> Dialplan:
         dialplan = self._dialplan_source()
         if dialplan.globals != self._applied_globals:
@@ -141,25 +183,36 @@ class Interpreter:
 
     async def _main_loop(self, state: ExecState) -> None:
         while True:
+            try:
+                if not await self._advance(state):
+                    return
+            except ChannelRedirected as redirect:
+                logger.info("%s redirected to %s", state.channel.name, redirect.target)
+                if not state.goto(redirect.target):
+                    return
+
+    async def _advance(self, state: ExecState) -> bool:
+        """Walk the dialplan; False when the loop should stop (a redirect raises out)."""
+        while True:
             # An app such as Goto never awaits anything that suspends, so a dialplan
             # loop would otherwise starve every other call on this event loop.
             await asyncio.sleep(0)
             remaining = state.absolute_timeout_remaining()
             if remaining is not None and remaining <= 0:
                 if not self._absolute_timeout(state):
-                    return
+                    return False
                 continue
             match = state.dialplan.find(
                 state.context, state.exten, state.priority, caller_id=state.caller_id
             )
             if match is None:
                 if not await self._no_such_priority(state):
-                    return
+                    return False
                 continue
             result = await self._execute_with_deadline(state, match, remaining)
             if result is None:
                 if not self._absolute_timeout(state):
-                    return
+                    return False
                 continue
             match result.action:
                 case Action.CONTINUE:
@@ -168,12 +221,12 @@ class Interpreter:
                     pass
                 case Action.DIGIT:
                     if not await self._collect_extension(state, result.digit):
-                        return
+                        return False
                 case Action.RESPONSE_TIMEOUT:
                     if not self._response_timeout(state):
-                        return
+                        return False
                 case Action.HANGUP:
-                    return
+                    return False
 
     async def _execute_with_deadline(
         self, state: ExecState, match: Match, remaining: float | None

@@ -152,6 +152,7 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
                             user_agent=config.sip.user_agent)
         parts.push_async_callback(calls.post_recording.close)
         parts.push_async_callback(calls.lingering.close)
+        parts.push_async_callback(calls.originated.close)
         router.register(Method.REGISTER, registrar.handle)
         router.register(Method.OPTIONS, OptionsService(store, lambda: router.allow).handle)
         router.register(Method.INVITE, calls.handle_invite)

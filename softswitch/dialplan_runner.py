@@ -7,12 +7,16 @@ Each call starts from the current rows of ``realtime_extensions`` (and the globa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
-from dialplan_engine.channel_api import ChannelAPI
-from dialplan_engine.interpreter import Interpreter
+from dialplan_engine.interpreter import Interpreter, Step
 from dialplan_engine.model import Dialplan
 from dialplan_engine.scope import AstDbDialgroups
+from dialplan_engine.state import ExecState
 from softswitch.dialplan_store import DialplanSource, PersistentAstDb
+
+if TYPE_CHECKING:
+    from softswitch.switch_channel import SwitchChannel
 
 
 class DialplanRunner:
@@ -28,6 +32,7 @@ class DialplanRunner:
             astdb=astdb,
             globals=self.globals,
             systemname=systemname,
+            on_step=self._step,
         )
 
     def _dialplan(self) -> Dialplan:
@@ -40,7 +45,22 @@ class DialplanRunner:
         dialplan = await self._source.current()
         return dialplan.exists(context, exten, 1, caller_id=caller_id)
 
-    async def run(self, channel: ChannelAPI, context: str, exten: str, *,
-                  variables: Mapping[str, str]) -> None:
+    async def run(self, channel: SwitchChannel, context: str, exten: str, priority: int = 1,
+                  *, variables: Mapping[str, str]) -> None:
         self._current = await self._source.current()
-        await self.interpreter.run(channel, context, exten, variables=variables)
+        await self.interpreter.run(channel, context, exten, priority, variables=variables)
+
+    async def run_application(self, channel: SwitchChannel, application: str, data: str, *,
+                              variables: Mapping[str, str]) -> None:
+        self._current = await self._source.current()
+        await self.interpreter.run_application(channel, application, data,
+                                               variables=variables)
+
+    async def current(self) -> Dialplan:
+        """The stored dialplan as the next call will see it."""
+        return await self._source.current()
+
+    @staticmethod
+    def _step(state: ExecState, step: Step) -> None:
+        # Only the switch's channels run here (see run()).
+        cast("SwitchChannel", state.channel).on_dialplan_step(state, step)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from dialplan_engine.channel_api import (
     ApplicationError,
     ChannelHungUp,
+    ChannelRedirected,
     DialOptions,
     DialResult,
     DialStatus,
@@ -29,10 +31,21 @@ from dialplan_engine.channel_api import (
     RecordResult,
     RecordStatus,
 )
+from dialplan_engine.funcs import assign
+from dialplan_engine.interpreter import Step
+from dialplan_engine.state import ExecState
+from dialplan_engine.substitution import substitute
 from softswitch.calls.call import Call
-from softswitch.calls.legs import InboundLeg, OutboundLeg
-from softswitch.channel import ChannelState, HangupCause, sip_from_cause
-from softswitch.events import EventBus, VarSet
+from softswitch.calls.legs import CallerLeg, OutboundLeg
+from softswitch.channel import Channel, ChannelState, HangupCause, sip_from_cause
+from softswitch.events import (
+    CallerIdChanged,
+    DialplanStep,
+    EventBus,
+    HangupRequested,
+    MixMonitorChanged,
+    VarSet,
+)
 from softswitch.media_waiters import MediaWaiters
 from softswitch.mediaplane.client import CommandFailed, MediaPlane, MediaPlaneError
 from softswitch.mediaplane.protocol import RecordingFinished
@@ -62,7 +75,7 @@ class SwitchChannel:
         self,
         *,
         service: CallService,
-        inbound: InboundLeg,
+        inbound: CallerLeg,
         media: MediaPlane,
         waiters: MediaWaiters,
         events: EventBus,
@@ -81,6 +94,10 @@ class SwitchChannel:
         self._sip_domain = sip_domain
         self._post = post_recording
         self._hung_up = asyncio.Event()
+        self._redirected = asyncio.Event()
+        self._redirect_to: str | None = None
+        self.exec_state: ExecState | None = None
+        """Where the dialplan has the channel, once it runs (Getvar, Setvar, Redirect)."""
         self._digits: asyncio.Queue[str] = asyncio.Queue()
         self._call: Call | None = None
         self._recorders: list[int] = []
@@ -91,15 +108,22 @@ class SwitchChannel:
         waiters.listen_digits(inbound.stream.stream_id, self._digit)
         inbound.listener = self
         self._cancel_watch = asyncio.ensure_future(self._watch_cancel())
+        if inbound.ended:
+            # An originated leg can hang up between its answer and this takeover.
+            self._mark_hung_up(HangupCause.NORMAL_CLEARING)
 
     async def _watch_cancel(self) -> None:
         """A CANCEL before the answer hangs the channel up (the caller hears 487)."""
-        await self.leg.tx.cancelled.wait()
+        await self.leg.cancelled.wait()
         if not self.is_up and not self.leg.ended:
             self.leg.reject(487, HangupCause.NORMAL_CLEARING)
         self._mark_hung_up(HangupCause.NORMAL_CLEARING)
 
     # -- identity and state ------------------------------------------------------------------
+
+    @property
+    def channel(self) -> Channel:
+        return self.leg.channel
 
     @property
     def name(self) -> str:
@@ -136,7 +160,9 @@ class SwitchChannel:
 
     @caller_number.setter
     def caller_number(self, value: str) -> None:
-        self.leg.channel.caller_num = value
+        if value != self.leg.channel.caller_num:
+            self.leg.channel.caller_num = value
+            self._events.publish(CallerIdChanged(channel=self.leg.channel))
 
     @property
     def caller_name(self) -> str:
@@ -144,7 +170,9 @@ class SwitchChannel:
 
     @caller_name.setter
     def caller_name(self, value: str) -> None:
-        self.leg.channel.caller_name = value
+        if value != self.leg.channel.caller_name:
+            self.leg.channel.caller_name = value
+            self._events.publish(CallerIdChanged(channel=self.leg.channel))
 
     @property
     def language(self) -> str:
@@ -179,24 +207,84 @@ class SwitchChannel:
         self._events.publish(VarSet(channel=self.name, uniqueid=self.uniqueid,
                                     variable=name, value=value))
 
+    def on_dialplan_step(self, state: ExecState, step: Step) -> None:
+        """The interpreter is about to run *step*: keep the channel's place current (Status,
+        the CDR's lastapp) and tell the Manager (``Newexten``)."""
+        self.exec_state = state
+        channel = self.leg.channel
+        channel.context, channel.exten, channel.priority = step.context, step.exten, \
+            step.priority
+        channel.application, channel.data = step.app, step.appdata
+        self._events.publish(DialplanStep(
+            channel=channel, context=step.context, exten=step.exten, priority=step.priority,
+            application=step.app, appdata=step.appdata))
+
+    # -- control from outside the dialplan (the Manager API) ----------------------------------
+
+    async def request_hangup(self, cause: HangupCause) -> None:
+        self._events.publish(HangupRequested(channel=self.leg.channel, cause=int(cause)))
+        if not self.hung_up:
+            await self.hangup(int(cause))
+
+    def redirect(self, target: str) -> bool:
+        """Continue at ``context,exten,priority``: the running application is abandoned (a
+        bridged callee is hung up). False once the channel has hung up."""
+        if self.hung_up:
+            return False
+        self._redirect_to = target
+        self._redirected.set()
+        if self._call is not None:
+            self._call.abandon()
+        return True
+
+    def _take_redirect(self) -> ChannelRedirected | None:
+        target = self._redirect_to
+        if target is None:
+            return None
+        self._redirect_to = None
+        self._redirected.clear()
+        return ChannelRedirected(target)
+
+    def get_variable(self, name: str) -> str:
+        """A variable or function value as ``${name}`` reads it in the channel's dialplan."""
+        if self.exec_state is None:
+            return self.leg.channel.variables.get(name, "")
+        return substitute("${" + name + "}", self.exec_state)
+
+    def set_variable(self, name: str, value: str) -> None:
+        """Set a variable or write a function, as ``Set(name=value)`` would."""
+        if self.exec_state is None:
+            self.variable_changed(name, value)
+        else:
+            assign(self.exec_state, name, value)
+
     # -- racing the hangup -------------------------------------------------------------------
 
     async def _unless_hung_up(self, work: Awaitable[T]) -> T:
-        if self.hung_up:
+        """*work*'s result, unless the channel hangs up (:class:`ChannelHungUp`) or is
+        redirected (:class:`ChannelRedirected`) first; then *work* is cancelled."""
+        redirect = self._take_redirect()
+        if self.hung_up or redirect is not None:
             if asyncio.iscoroutine(work):
                 work.close()
-            raise ChannelHungUp(self.name)
+            raise redirect if redirect is not None and not self.hung_up \
+                else ChannelHungUp(self.name)
         task = asyncio.ensure_future(work)
         gone = asyncio.ensure_future(self._hung_up.wait())
+        moved = asyncio.ensure_future(self._redirected.wait())
         try:
-            await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({task, gone, moved}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             gone.cancel()
+            moved.cancel()
         if task.done():
             return task.result()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, MediaPlaneError):
             await task
+        redirect = self._take_redirect()
+        if redirect is not None and not self.hung_up:
+            raise redirect
         raise ChannelHungUp(self.name)
 
     def _mark_hung_up(self, cause: HangupCause) -> None:
@@ -224,13 +312,13 @@ class SwitchChannel:
         if self._call is not None:
             self._call.leg_failed(leg, status, cause)
 
-    def leg_hung_up(self, leg: InboundLeg | OutboundLeg, cause: HangupCause) -> None:
-        if leg is self.leg:
+    def leg_hung_up(self, leg: CallerLeg | OutboundLeg, cause: HangupCause) -> None:
+        if self.leg.owns(leg):
             self._mark_hung_up(cause)
         elif self._call is not None:
             self._call.leg_hung_up(leg, cause)
 
-    def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None:
+    def leg_hold_changed(self, leg: CallerLeg | OutboundLeg, on_hold: bool) -> None:
         if self._call is not None:
             self._call.leg_hold_changed(leg, on_hold)
 
@@ -338,7 +426,8 @@ class SwitchChannel:
             raise ChannelHungUp(self.name)
         started = time.monotonic()
         call = Call(inbound=self.leg, media=self._media,
-                    bridge_id=self._service.new_bridge_id(), lingering=self._service.lingering)
+                    bridge_id=self._service.new_bridge_id(), lingering=self._service.lingering,
+                    events=self._events, bridge_uniqueid=str(uuid.uuid4()))
         legs = await self._service.legs_for_targets(call, self.leg.channel, targets, options)
         if not legs:
             self._dial_cause = HangupCause.SUBSCRIBER_ABSENT
@@ -350,6 +439,7 @@ class SwitchChannel:
             if comfort is not None:
                 with contextlib.suppress(CommandFailed):
                     await self._media.stop_play(comfort)
+            self._raise_if_redirected()
             winner = call.winner
             if status is not DialStatus.ANSWER or winner is None:
                 if self.hung_up:
@@ -362,6 +452,7 @@ class SwitchChannel:
             if not await call.connect():
                 raise ChannelHungUp(self.name)
             await self._bridged(call, options.call_limit_ms)
+            await self._hang_up_if_redirected(call)
             ended = time.monotonic()
             callee_hung_up = call.callee_hung_up
             if not callee_hung_up:
@@ -380,6 +471,18 @@ class SwitchChannel:
         finally:
             self._call = None
             await call.release()
+
+    def _raise_if_redirected(self) -> None:
+        redirect = self._take_redirect()
+        if redirect is not None and not self.hung_up:
+            raise redirect
+
+    async def _hang_up_if_redirected(self, call: Call) -> None:
+        """A redirected caller leaves the bridge: its callee is hung up, as in Asterisk."""
+        redirect = self._take_redirect()
+        if redirect is not None and not self.hung_up:
+            await call.hang_up_callees(HangupCause.NORMAL_CLEARING)
+            raise redirect
 
     async def _bridged(self, call: Call, limit_ms: int | None) -> None:
         """Until either side hangs up, or the ``L()``/``S()`` limit ends the call."""
@@ -479,11 +582,15 @@ class SwitchChannel:
         except CommandFailed as exc:
             raise ApplicationError(f"MixMonitor cannot record: {exc}") from exc
         self._recorders.append(record_id)
+        self._events.publish(MixMonitorChanged(channel=self.leg.channel, action="start",
+                                               path=str(request.path)))
         return str(record_id)
 
     def _mixmonitor_done(self, event: RecordingFinished, request: MixMonitorRequest) -> None:
         with contextlib.suppress(ValueError):
             self._recorders.remove(event.record_id)
+        self._events.publish(MixMonitorChanged(channel=self.leg.channel, action="stop",
+                                               path=str(request.path)))
         if request.post_command:
             self._post.run(request.post_command, self.log)
 

@@ -67,6 +67,50 @@ class LegListener(Protocol):
     def leg_hold_changed(self, leg: InboundLeg | OutboundLeg, on_hold: bool) -> None: ...
 
 
+class CallerLeg(Protocol):
+    """The leg a dialplan runs on: a caller we answer (:class:`InboundLeg`), or a channel
+    we rang for an Originate that has answered (:class:`OriginatedLeg`)."""
+
+    @property
+    def channel(self) -> Channel: ...
+
+    @property
+    def stream(self) -> MediaStream: ...
+
+    @property
+    def log(self) -> logging.LoggerAdapter[logging.Logger]: ...
+
+    @property
+    def listener(self) -> LegListener | None: ...
+
+    @listener.setter
+    def listener(self, listener: LegListener | None) -> None: ...
+
+    @property
+    def ended(self) -> bool: ...
+
+    @property
+    def cancelled(self) -> asyncio.Event:
+        """Set when the caller gave up before we answered (a CANCEL)."""
+        ...
+
+    def owns(self, leg: object) -> bool:
+        """Whether a leg a listener hears from is this one (or the leg it wraps)."""
+        ...
+
+    def ring(self) -> None: ...
+
+    def progress(self) -> None: ...
+
+    async def answer(self) -> bool: ...
+
+    def reject(self, status: int, cause: HangupCause) -> None: ...
+
+    async def hang_up(self, cause: HangupCause) -> None: ...
+
+    async def reinvite(self, direction: Direction) -> bool: ...
+
+
 @dataclass(slots=True, kw_only=True)
 class MediaStream:
     """Our end of one leg's RTP: a media-plane stream and the SDP state around it."""
@@ -152,6 +196,13 @@ class InboundLeg:
         self._acked = asyncio.Event()
         self._answer_body: bytes | None = None
         self.ended = False
+
+    @property
+    def cancelled(self) -> asyncio.Event:
+        return self.tx.cancelled
+
+    def owns(self, leg: object) -> bool:
+        return leg is self
 
     def _register(self) -> None:
         if not self._registered:
@@ -601,4 +652,63 @@ async def _send_bye(stack: SipStack, dialog: Dialog, logger: logging.LoggerAdapt
         return
     if response.status >= 300:
         logger.info("BYE answered %d %s", response.status, response.reason)
+
+
+class OriginatedLeg:
+    """An answered :class:`OutboundLeg` as the caller side of a dialplan (Originate).
+
+    It is up already: answering is a no-op, ringing and progress have no one to tell, and
+    it can never be cancelled; rejecting it means hanging it up.
+    """
+
+    def __init__(self, leg: OutboundLeg) -> None:
+        self._leg = leg
+        self.channel = leg.channel
+        self.stream = leg.stream
+        self.log = leg.log
+        self._cancelled = asyncio.Event()
+        self._hangups = TaskSet("originated leg")
+
+    @property
+    def listener(self) -> LegListener | None:
+        return self._leg.listener
+
+    @listener.setter
+    def listener(self, listener: LegListener | None) -> None:
+        if listener is not None:
+            self._leg.listener = listener
+
+    @property
+    def outbound(self) -> OutboundLeg:
+        return self._leg
+
+    @property
+    def ended(self) -> bool:
+        return self._leg.ended
+
+    @property
+    def cancelled(self) -> asyncio.Event:
+        return self._cancelled
+
+    def owns(self, leg: object) -> bool:
+        return leg is self or leg is self._leg
+
+    def ring(self) -> None:
+        pass
+
+    def progress(self) -> None:
+        pass
+
+    async def answer(self) -> bool:
+        return not self._leg.ended
+
+    def reject(self, status: int, cause: HangupCause) -> None:
+        self._hangups.spawn(self._leg.hang_up(cause))
+
+    async def hang_up(self, cause: HangupCause) -> None:
+        await self._leg.hang_up(cause)
+        await self._hangups.wait()
+
+    async def reinvite(self, direction: Direction) -> bool:
+        return await self._leg.reinvite(direction)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from dialplan_engine.apps.dial import parse_targets
 from dialplan_engine.channel_api import DialOptions, DialTarget
 from sip.address import Address
 from sip.errors import ParseError
@@ -22,18 +23,35 @@ from sip.uri import NameAddr, SipUri
 from softswitch.agi import AgiRunner
 from softswitch.authenticator import Authenticator
 from softswitch.calls.call import Call
+from softswitch.calls.control import ChannelControl, DialledLegControl
 from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.legs import (
+    CallerLeg,
     InboundLeg,
+    LegListener,
     MediaStream,
+    OriginatedLeg,
     OutboundLeg,
     body_sdp,
     release_stream,
 )
+from softswitch.calls.originate import (
+    OriginateError,
+    OriginateReason,
+    OriginateRequest,
+    OriginateResult,
+)
+from softswitch.calls.originator import Originator
 from softswitch.channel import Channel, ChannelState, Direction, HangupCause, Identifiers
 from softswitch.config import PathsConfig
 from softswitch.dialplan_runner import DialplanRunner
-from softswitch.events import DtmfReceived, EventBus
+from softswitch.events import (
+    ChannelCreated,
+    ChannelEnded,
+    ChannelStateChanged,
+    DtmfReceived,
+    EventBus,
+)
 from softswitch.identify import EndpointIdentifier
 from softswitch.media_waiters import MediaWaiters
 from softswitch.mediaplane.client import MediaPlane, MediaPlaneError
@@ -81,6 +99,9 @@ class CallService:
         media.subscribe(self.waiters)
         self.ids = Identifiers()
         self.channels: dict[str, Channel] = {}
+        """Every live channel by name, in creation order."""
+        self.controls: dict[str, ChannelControl] = {}
+        self.originated = TaskSet("originated calls")
         self._by_stream: dict[int, Channel] = {}
         media.subscribe(self._media_event)
         self._streams = itertools.count(1)
@@ -130,8 +151,9 @@ class CallService:
             context=endpoint.context, exten=exten, caller_num=caller_num,
             caller_name=caller_name, state=ChannelState.RING,
             accountcode=endpoint.accountcode or "", language=endpoint.language or "en",
+            dnid=exten,
         )
-        self.channels[channel.name] = channel
+        self._open(channel)
         stream = await self._stream(endpoint, tx.source, channel)
         try:
             inbound = InboundLeg(
@@ -143,12 +165,7 @@ class CallService:
             if failure is not None:
                 inbound.reject(failure, HangupCause.BEARERCAPABILITY_NOTAVAIL)
                 return
-            switch_channel = SwitchChannel(
-                service=self, inbound=inbound, media=self._media, waiters=self.waiters,
-                events=self._events, sounds_dir=self._paths.sounds,
-                monitor_dir=self._paths.recordings, sip_domain=endpoint.sip_domain or "",
-                post_recording=self.post_recording,
-            )
+            switch_channel = self._switch_channel(inbound, endpoint)
             tx.log.info("%s (%s) calls %s in context %s", channel.name, channel.callerid,
                         exten, endpoint.context)
             try:
@@ -162,8 +179,29 @@ class CallService:
             await release_stream(self._media, stream, channel, tx.log)
             self._forget(channel, stream.stream_id)
 
+    def _switch_channel(self, leg: CallerLeg, endpoint: EndpointRecord) -> SwitchChannel:
+        switch_channel = SwitchChannel(
+            service=self, inbound=leg, media=self._media, waiters=self.waiters,
+            events=self._events, sounds_dir=self._paths.sounds,
+            monitor_dir=self._paths.recordings, sip_domain=endpoint.sip_domain or "",
+            post_recording=self.post_recording,
+        )
+        self.controls[leg.channel.name] = switch_channel
+        return switch_channel
+
+    def control(self, name: str) -> ChannelControl | None:
+        return self.controls.get(name)
+
     def new_bridge_id(self) -> int:
         return next(self._bridges)
+
+    def _open(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+        channel.on_state = self._state_changed
+        self._events.publish(ChannelCreated(channel=channel))
+
+    def _state_changed(self, channel: Channel) -> None:
+        self._events.publish(ChannelStateChanged(channel=channel))
 
     async def _stream(self, endpoint: EndpointRecord, peer: Address,
                       channel: Channel) -> MediaStream:
@@ -175,8 +213,11 @@ class CallService:
                            codecs=_codecs(endpoint))
 
     def _forget(self, channel: Channel, stream_id: int) -> None:
-        self.channels.pop(channel.name, None)
         self._by_stream.pop(stream_id, None)
+        self.controls.pop(channel.name, None)
+        if self.channels.pop(channel.name, None) is not None:
+            channel.hang_up(channel.hangup_cause or HangupCause.NORMAL_CLEARING)
+            self._events.publish(ChannelEnded(channel=channel))
 
     def _media_event(self, event: MediaEvent) -> None:
         match event:
@@ -215,11 +256,98 @@ class CallService:
                 call.log.warning("Dial: no endpoint %r", target.endpoint)
                 continue
             for contact in await self._contacts(endpoint):
-                leg = await self._leg(call, caller, endpoint, contact, dialed=target,
-                                      options=options)
+                leg = await self._leg(call, endpoint, contact, dialed=target,
+                                      caller_num=caller.caller_num,
+                                      caller_name=caller.caller_name, linkedid=caller.linkedid,
+                                      variables=options.inherit)
                 if leg is not None:
                     legs.append(leg)
         return legs
+
+    async def originate(self, request: OriginateRequest) -> OriginateResult:
+        """Ring ``request.channel``; once it answers, run the dialplan (or the application)
+        on it in the background. Returns when it answered or failed."""
+        target = await self._originate_target(request)
+        priority = await self._originate_priority(request)
+        endpoint = await self._store.get_endpoint(target.endpoint)
+        if endpoint is None:
+            log.info("originate to %s: no such endpoint", request.channel)
+            return OriginateResult(reason=OriginateReason.FAILED)
+        originator = Originator()
+        legs: list[OutboundLeg] = []
+        for contact in await self._contacts(endpoint):
+            leg = await self._leg(originator, endpoint, contact, dialed=target,
+                                  caller_num=request.caller_num,
+                                  caller_name=request.caller_name, linkedid=None,
+                                  variables=request.variables, context=request.context,
+                                  exten=request.exten, accountcode=request.account)
+            if leg is not None:
+                legs.append(leg)
+        if not legs:
+            log.info("originate to %s: the endpoint has no reachable contact", request.channel)
+            return OriginateResult(reason=OriginateReason.FAILED)
+        reason = await originator.ring(legs, request.timeout_s)
+        winner = originator.winner
+        for leg in legs:
+            if leg is not winner:
+                await self._release_leg(leg)
+        if winner is None:
+            return OriginateResult(reason=reason)
+        self.originated.spawn(self._run_originated(winner, endpoint, request, priority))
+        return OriginateResult(reason=OriginateReason.ANSWERED, channel=winner.channel.name,
+                               uniqueid=winner.channel.uniqueid)
+
+    @staticmethod
+    async def _originate_target(request: OriginateRequest) -> DialTarget:
+        targets = parse_targets(request.channel)
+        if len(targets) != 1:
+            raise OriginateError(f"Channel must be one Tech/resource, not {request.channel!r}")
+        target = targets[0]
+        if target.technology != "PJSIP":
+            raise OriginateError(f"Unknown channel technology: {target.technology}")
+        if not request.application and not request.exten:
+            raise OriginateError("Originate needs an Exten or an Application")
+        return target
+
+    async def _originate_priority(self, request: OriginateRequest) -> int:
+        if request.application:
+            return 1
+        if isinstance(request.priority, int):
+            return request.priority
+        text = request.priority.strip() or "1"
+        if text.isdigit():
+            return int(text)
+        dialplan = await self._dialplan.current()
+        number = dialplan.find_label(request.context, request.exten, text,
+                                     caller_id=request.caller_num or None)
+        if number is None:
+            raise OriginateError(f"Priority '{text}' not found in "
+                                 f"{request.exten}@{request.context}")
+        return number
+
+    async def _run_originated(self, leg: OutboundLeg, endpoint: EndpointRecord,
+                              request: OriginateRequest, priority: int) -> None:
+        caller = OriginatedLeg(leg)
+        switch_channel = self._switch_channel(caller, endpoint)
+        variables = {**_endpoint_variables(endpoint), **request.variables}
+        try:
+            if request.application:
+                await self._dialplan.run_application(switch_channel, request.application,
+                                                     request.data, variables=variables)
+            else:
+                await self._dialplan.run(switch_channel, request.context, request.exten,
+                                         priority, variables=variables)
+        finally:
+            if not switch_channel.hung_up:
+                await switch_channel.hangup()
+            await switch_channel.close()
+            await self._release_leg(leg)
+
+    async def _release_leg(self, leg: OutboundLeg) -> None:
+        await release_stream(self._media, leg.stream, leg.channel, leg.log)
+        if leg.on_release is not None:
+            leg.on_release()
+        self.lingering.spawn(leg.wait())
 
     async def _contacts(self, endpoint: EndpointRecord) -> list[ContactRecord]:
         contacts: list[ContactRecord] = []
@@ -236,9 +364,13 @@ class CallService:
                 )
         return contacts
 
-    async def _leg(self, call: Call, caller: Channel, target: EndpointRecord,
-                   contact: ContactRecord, *, dialed: DialTarget,
-                   options: DialOptions) -> OutboundLeg | None:
+    async def _leg(self, listener: LegListener, target: EndpointRecord,
+                   contact: ContactRecord, *, dialed: DialTarget, caller_num: str,
+                   caller_name: str, linkedid: str | None, variables: Mapping[str, str],
+                   context: str | None = None, exten: str | None = None,
+                   accountcode: str = "") -> OutboundLeg | None:
+        """A leg towards one contact; *linkedid* None makes it the first channel of a call
+        (an Originate), else it joins the caller's call."""
         destination = contact_destination(contact)
         try:
             uri = SipUri.parse(contact.uri)
@@ -254,20 +386,22 @@ class CallService:
         uniqueid = self.ids.uniqueid()
         channel = Channel(
             name=self.ids.channel_name("PJSIP", target.id), uniqueid=uniqueid,
-            linkedid=caller.linkedid, endpoint=target.id, direction=Direction.OUTBOUND,
-            context=target.context, exten=number or target.id,
-            caller_num=caller.caller_num, caller_name=caller.caller_name,
-            connected_num=number or target.id, variables=dict(options.inherit),
+            linkedid=linkedid or uniqueid, endpoint=target.id, direction=Direction.OUTBOUND,
+            context=context or target.context, exten=exten or number or target.id,
+            caller_num=caller_num, caller_name=caller_name,
+            connected_num=number or target.id, variables=dict(variables),
+            accountcode=accountcode or target.accountcode or "",
+            language=target.language or "en",
         )
         try:
             stream = await self._stream(target, destination, channel)
         except MediaPlaneError as exc:
             log.warning("no media port for %s: %s", target.id, exc)
             return None
-        self.channels[channel.name] = channel
+        self._open(channel)
         host, _ = self._stack.local_endpoint(destination.transport, destination.host)
-        caller_uri = SipUri(scheme="sip", user=caller.caller_num or "anonymous", host=host)
-        identity = NameAddr(display_name=caller.caller_name or None, uri=caller_uri)
+        caller_uri = SipUri(scheme="sip", user=caller_num or "anonymous", host=host)
+        identity = NameAddr(display_name=caller_name or None, uri=caller_uri)
         leg = OutboundLeg(
             stack=self._stack, dialogs=self._dialogs, media=self._media,
             channel=channel, stream=stream, target=uri, destination=destination,
@@ -275,10 +409,11 @@ class CallService:
             callee=NameAddr(uri=SipUri(scheme="sip", user=number or target.id, host=uri.host,
                                        port=uri.port)),
             extra_headers=identity_headers(target, identity),
-            symmetric=target.rtp_symmetric, listener=call,
+            symmetric=target.rtp_symmetric, listener=listener,
             user_agent=self._user_agent, resource=dialed.resource,
         )
         leg.on_release = lambda: self._forget(channel, stream.stream_id)
+        self.controls[channel.name] = DialledLegControl(leg, self._events)
         return leg
 
 
