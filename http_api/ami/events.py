@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
+from http_api.ami import channel_events
+from http_api.ami.channel_fields import channel_block
 from http_api.ami.protocol import Event
 from softswitch import events as bus
 
@@ -36,4 +40,44 @@ def to_ami(event: bus.Event) -> Event | None:
         case bus.FullyBooted():
             return Event(name="FullyBooted", classes=("system",),
                          fields=(("Status", "Fully Booted"),))
-    return None
+        case bus.UserEventRaised():
+            # The dialplan application's event starts with its channel; the action's has none.
+            block = () if event.channel is None else channel_block(event.channel)
+            return Event(name="UserEvent", classes=("user",),
+                         fields=(*block, ("UserEvent", event.name), *event.fields))
+        case bus.CdrPosted():
+            return Event(name="Cdr", classes=("cdr",), fields=tuple(
+                (header, _cdr_value(event.row.get(column))) for header, column in _CDR_FIELDS))
+    return channel_events.to_ami(event)
+
+
+_CDR_FIELDS = (
+    ("AccountCode", "accountcode"),
+    ("Source", "src"),
+    ("Destination", "dst"),
+    ("DestinationContext", "dcontext"),
+    ("CallerID", "clid"),
+    ("Channel", "channel"),
+    ("DestinationChannel", "dstchannel"),
+    ("LastApplication", "lastapp"),
+    ("LastData", "lastdata"),
+    ("StartTime", "start"),
+    ("AnswerTime", "answer"),
+    ("EndTime", "end"),
+    ("Duration", "duration"),
+    ("BillableSeconds", "billsec"),
+    ("Disposition", "disposition"),
+    ("AMAFlags", "amaflags"),
+    ("UniqueID", "uniqueid"),
+    ("UserField", "userfield"),
+)
+"""``Cdr`` headers in cdr_manager's order, and the ``cdr`` columns they show."""
+
+
+def _cdr_value(value: object) -> str:
+    """A CDR cell as cdr_manager prints it: times local ``YYYY-MM-DD HH:MM:SS``, NULL empty."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)

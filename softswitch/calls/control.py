@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from dialplan_engine.channel_api import MixMonitorRequest
 from softswitch.calls.legs import OutboundLeg
 from softswitch.channel import Channel, HangupCause
 from softswitch.events import EventBus, HangupRequested, VarSet
@@ -31,8 +30,10 @@ class ChannelControl(Protocol):
 
     def set_variable(self, name: str, value: str) -> None: ...
 
-    async def start_mixmonitor(self, request: MixMonitorRequest) -> str:
-        """Start recording; the recorder's id (for StopMixMonitor)."""
+    async def run_application(self, application: str, args: str) -> None:
+        """Run one dialplan application on the channel beside its dialplan (the Manager's
+        MixMonitor); :class:`NoDialplan` for a dialled leg, ``ApplicationError`` if it
+        fails."""
         ...
 
     async def stop_mixmonitor(self, recorder_id: str | None = None) -> bool: ...
@@ -72,7 +73,7 @@ class DialledLegControl:
         self._events.publish(VarSet(channel=channel.name, uniqueid=channel.uniqueid,
                                     variable=name, value=value))
 
-    async def start_mixmonitor(self, request: MixMonitorRequest) -> str:
+    async def run_application(self, application: str, args: str) -> None:
         raise NoDialplan(self._leg.channel.name)
 
     async def stop_mixmonitor(self, recorder_id: str | None = None) -> bool:

@@ -53,3 +53,24 @@ class OriginateResult:
 
 class OriginateError(ValueError):
     """The request itself is wrong (unknown technology, priority label not found)."""
+
+
+def parse_callerid(text: str) -> tuple[str, str]:
+    """``"Name" <number>``, ``Name <number>``, ``<number>`` or a bare number → (number, name)."""
+    value = text.strip()
+    name, bracket, rest = value.partition("<")
+    if not bracket:
+        return value, ""
+    number = rest.split(">", 1)[0].strip()
+    return number, name.strip().strip('"').strip()
+
+
+def parse_variables(values: list[str]) -> dict[str, str]:
+    """``a=1,b=2`` (and repeated ``Variable`` headers) → ``{"a": "1", "b": "2"}``."""
+    variables: dict[str, str] = {}
+    for value in values:
+        for assignment in value.split(","):
+            name, sep, setting = assignment.partition("=")
+            if sep and name.strip():
+                variables[name.strip()] = setting
+    return variables

@@ -102,6 +102,8 @@ class CallService:
         """Every live channel by name, in creation order."""
         self.controls: dict[str, ChannelControl] = {}
         self.originated = TaskSet("originated calls")
+        self.processed_calls = 0
+        """Channels created since the start (the Manager's ``CoreProcessedCalls``)."""
         self._by_stream: dict[int, Channel] = {}
         media.subscribe(self._media_event)
         self._streams = itertools.count(1)
@@ -196,6 +198,7 @@ class CallService:
         return next(self._bridges)
 
     def _open(self, channel: Channel) -> None:
+        self.processed_calls += 1
         self.channels[channel.name] = channel
         channel.on_state = self._state_changed
         self._events.publish(ChannelCreated(channel=channel))

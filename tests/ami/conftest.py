@@ -35,7 +35,7 @@ class FakeStore:
 def fake_switch() -> Switch:
     return cast("Switch", SimpleNamespace(
         store=FakeStore(), events=EventBus(), started_at=time.time() - 5,
-        calls=SimpleNamespace(channels={"PJSIP/101-1": object()}),
+        calls=SimpleNamespace(channels={"PJSIP/101-1": object()}, processed_calls=3),
         config=SimpleNamespace(node_name="test-node"),
     ))
 

@@ -202,5 +202,6 @@ async def test_core_settings_and_status(ami: Harness) -> None:
     assert settings.get("CoreRealTimeEnabled") == "Yes"
     (status,) = await ami.send(Action="CoreStatus")
     assert status.get("CoreCurrentCalls") == "1"
+    assert status.get("CoreProcessedCalls") == "3"
     assert len(status.get("CoreStartupDate") or "") == 10
     assert len(status.get("CoreStartupTime") or "") == 8

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.protocol import Message, Response
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 NAME = "CoreStatus"
 PRIVILEGE: tuple[str, ...] = ("system", "reporting")
+ARGUMENTS: tuple[Argument, ...] = ()
 
 
 async def handle(session: Session, message: Message) -> Response:
@@ -29,4 +31,5 @@ async def handle(session: Session, message: Message) -> Response:
         ("CoreReloadDate", date),
         ("CoreReloadTime", clock),
         ("CoreCurrentCalls", calls),
+        ("CoreProcessedCalls", str(session.switch.calls.processed_calls)),
     ))
