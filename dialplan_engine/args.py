@@ -25,6 +25,7 @@ Splitting, as Asterisk does it:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -32,8 +33,8 @@ _log = logging.getLogger(__name__)
 
 _C_SPACE = " \t\n\v\f\r"
 _BLANKS = "".join(chr(code) for code in range(33))
-_INT_WIDTH = 30
-"""Asterisk scans numbers with ``%30d``: at most 30 characters, sign included."""
+_SCAN_WIDTH = 30
+"""Asterisk scans numbers with ``%30d`` and ``%30lf``: at most 30 characters, sign included."""
 
 
 class OptionError(ValueError):
@@ -204,7 +205,7 @@ def scan_int_prefix(text: str, start: int = 0) -> tuple[int, int] | None:
     while i < n and text[i] in _C_SPACE:
         i += 1
     begin = i
-    stop = min(n, begin + _INT_WIDTH)
+    stop = min(n, begin + _SCAN_WIDTH)
     if i < stop and text[i] in "+-":
         i += 1
     digits_start = i
@@ -235,31 +236,112 @@ def decode_char(text: str) -> str | None:
 
     None for an empty text or a ``\\x`` without a hex digit (callers then use their default).
     """
-    if not text:
+    decoded = decode_char_at(text)
+    return None if decoded is None else decoded[0]
+
+
+def decode_char_at(text: str, start: int = 0) -> tuple[str, int] | None:
+    """:func:`decode_char` at *start*: the character and how many characters of *text* it
+    took; None at the end of *text* or for a ``\\x`` without a hex digit."""
+    if start >= len(text):
         return None
-    if text[0] != "\\":
-        return text[0]
+    if text[start] != "\\":
+        return text[start], 1
     # A lone backslash reads the terminating NUL as its "escaped" character.
-    kind = text[1:2] or "\0"
+    kind = text[start + 1 : start + 2] or "\0"
+    taken = min(2, len(text) - start)
     simple = {"n": "\n", "r": "\r", "t": "\t"}
     if kind in simple:
-        return simple[kind]
+        return simple[kind], taken
     if kind == "x":
         hex_digits = ""
-        for char in text[2:4]:
+        for char in text[start + 2 : start + 4]:
             if char not in "0123456789abcdefABCDEF":
                 break
             hex_digits += char
         if not hex_digits:
-            _log.error("Illegal character %r in hexadecimal string", text[2:3])
+            _log.error("Illegal character %r in hexadecimal string", text[start + 2 : start + 3])
             return None
-        return chr(int(hex_digits, 16))
+        return chr(int(hex_digits, 16)), 2 + len(hex_digits)
     if kind == "0":
         octal = ""
-        for char in text[2:]:
+        for char in text[start + 2 :]:
             if char not in "01234567":
                 break
             octal += char
         # C stores the result in a char, so only the low 8 bits survive.
-        return chr(int(octal or "0", 8) & 0xFF)
-    return kind
+        return chr(int(octal or "0", 8) & 0xFF), 2 + len(octal)
+    return kind, taken
+
+
+def decode_chars(text: str) -> str:
+    """``ast_get_encoded_str``: every character of *text* decoded as :func:`decode_char`
+    does, up to the end or the first undecodable escape."""
+    out: list[str] = []
+    i = 0
+    while (decoded := decode_char_at(text, i)) is not None:
+        out.append(decoded[0])
+        i += decoded[1]
+    return "".join(out)
+
+
+def strip_quoted(text: str) -> str:
+    """``ast_strip_quoted(text, "\"", "\"")``: blanks stripped, then one pair of double
+    quotes around the whole text."""
+    text = strip_blanks(text)
+    if text[:1] == '"' and text[-1:] == '"':
+        return text[1:-1]
+    return text
+
+
+def split_parenthesized(text: str) -> tuple[str, str | None]:
+    """``label(args)`` as Gosub and ExecIf cut it: the text before the first ``(``, and the
+    text from there to the last ``)`` (None when there is no ``(``; the rest of the text,
+    with a warning, when no ``)`` follows)."""
+    head, paren, rest = text.partition("(")
+    if not paren:
+        return text, None
+    close = rest.rfind(")")
+    if close < 0:
+        _log.warning("Ouch.  No closing paren: '%s'?", text)
+        return head, rest
+    return head, rest[:close]
+
+
+def expand_subroutine_target(target: str, context: str, exten: str) -> str:
+    """A Gosub address ``[[context,]exten,]priority[(args)]`` made complete with *context*
+    and *exten* where it leaves them out or empty, as Asterisk stores a hangup handler: it
+    runs later, wherever the channel is by then. Fields are cut at plain commas."""
+    label, args = split_parenthesized(target)
+    parts = label.split(",")
+    if len(parts) == 1:
+        given_context, given_exten, priority = "", "", parts[0]
+    elif len(parts) == 2:
+        given_context, (given_exten, priority) = "", parts
+    else:
+        given_context, given_exten, priority = parts[:3]
+    expanded = f"{given_context or context},{given_exten or exten},{priority}"
+    return f"{expanded}({args})" if args else expanded
+
+
+_AFFIRMATIVE = frozenset({"yes", "true", "y", "t", "1", "on"})
+
+
+def is_affirmative(text: str) -> bool:
+    """``ast_true``: ``yes``, ``true``, ``y``, ``t``, ``1`` or ``on``, any letter case,
+    surrounding blanks ignored."""
+    return strip_blanks(text).lower() in _AFFIRMATIVE
+
+
+_C_FLOAT = re.compile(
+    r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)",
+    re.IGNORECASE,
+)
+
+
+def scan_float(text: str) -> float | None:
+    """``sscanf(text, "%30lf")``: the number a text starts with (after C whitespace), at
+    most 30 characters of it; None when none does."""
+    stripped = text.lstrip(_C_SPACE)
+    found = _C_FLOAT.match(stripped[:_SCAN_WIDTH])
+    return float(found.group()) if found else None

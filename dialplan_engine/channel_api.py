@@ -224,6 +224,15 @@ class ChannelAPI(Protocol):
         """Told after every variable write, so the switch can emit AMI ``VarSet``."""
         ...
 
+    def set_cdr_field(self, name: str, value: str) -> None:
+        """Remember a CDR value of this channel (``userfield``, ``amaflags``, a CDR
+        variable) for the records the switch writes when the call ends."""
+        ...
+
+    def cdr_field(self, name: str) -> str | None:
+        """A value :meth:`set_cdr_field` stored, None when there is none."""
+        ...
+
     async def answer(self) -> None: ...
 
     async def hangup(self, cause: int | None = None) -> None:
@@ -241,6 +250,28 @@ class ChannelAPI(Protocol):
 
     async def wait_for_digit(self, timeout_s: float) -> str | None:
         """The next DTMF digit, or None when *timeout_s* passed without one."""
+        ...
+
+    async def start_music_on_hold(self, music_class: str) -> None:
+        """Play the music on hold of *music_class* to the channel, looping, until
+        :meth:`stop_music_on_hold`; digits still reach :meth:`wait_for_digit`
+        (WaitExten ``m()``, Asterisk's ``AST_CONTROL_HOLD``)."""
+        ...
+
+    async def stop_music_on_hold(self) -> None:
+        """Stop the music :meth:`start_music_on_hold` started; nothing when none plays.
+        Never raises ChannelHungUp."""
+        ...
+
+    async def start_tone(self, tone: str) -> None:
+        """Play the call-progress tone named *tone* (``dial``, as ``indications.conf``
+        names them) in-band, repeating its cadence, until :meth:`stop_tone`; digits still
+        reach :meth:`wait_for_digit` (WaitExten ``d``, Asterisk's ``ast_playtones_start``)."""
+        ...
+
+    async def stop_tone(self) -> None:
+        """Stop the tone :meth:`start_tone` started; nothing when none plays. Never raises
+        ChannelHungUp."""
         ...
 
     async def dial(

@@ -21,7 +21,9 @@ seen by any await (:class:`ChannelHungUp`) stops the loop; a redirect
 
 Once stopped, the channel is hung up (so the caller is released at once) and ``h`` of the
 *current* context runs with every variable intact and ``${EXTEN}`` = ``h``; media
-applications fail there because the channel is gone, AGI still runs.
+applications fail there because the channel is gone, AGI still runs. Then the hangup
+handlers (``CHANNEL(hangup_handler_push)``) run, the last pushed first, each as a
+subroutine that ends at its ``Return``; a handler may push further ones, which run next.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from dialplan_engine.channel_api import (
 )
 from dialplan_engine.model import Dialplan, Match
 from dialplan_engine.scope import AstDb, DialgroupStore
-from dialplan_engine.state import HANGUP, Action, AppResult, ExceptionInfo, ExecState
+from dialplan_engine.state import HANGUP, Action, AppResult, ExecState
 from dialplan_engine.substitution import substitute
 
 logger = logging.getLogger(__name__)
@@ -135,6 +137,7 @@ class Interpreter:
         if not channel.hung_up:
             await channel.hangup()
         await self._run_h(state)
+        await self._run_hangup_handlers(state)
 
     async def run_application(
         self,
@@ -145,7 +148,8 @@ class Interpreter:
         variables: Mapping[str, str] = _NO_VARIABLES,
     ) -> None:
         """Run one application on *channel*, then hang it up: an Originate that names an
-        application instead of an extension (no ``h`` runs, as in Asterisk)."""
+        application instead of an extension (no ``h`` runs, as in Asterisk, but the hangup
+        handlers the application pushed do)."""
         state = ExecState(
             channel=channel,
             dialplan=self._load_dialplan(),
@@ -171,6 +175,7 @@ class Interpreter:
                 logger.warning("%s(%s) failed on %s: %s", app.NAME, data, channel.name, exc)
         if not channel.hung_up:
             await channel.hangup()
+        await self._run_hangup_handlers(state)
 
     def _load_dialplan(self) -> Dialplan:
         dialplan = self._dialplan_source()
@@ -352,10 +357,7 @@ class Interpreter:
 
     def _raise(self, state: ExecState, reason: str, no_handler: str) -> bool:
         if state.exists("e"):
-            state.exception = ExceptionInfo(
-                reason=reason, context=state.context, exten=state.exten, priority=state.priority
-            )
-            state.jump(state.context, "e", 1)
+            state.raise_exception(reason)
             return True
         logger.warning("%s", no_handler)
         return False
@@ -366,6 +368,32 @@ class Interpreter:
         if not state.exists("h"):
             return
         state.jump(state.context, "h", 1)
+        await self._run_to_end(state, "h")
+
+    async def _run_hangup_handlers(self, state: ExecState) -> None:
+        while state.hangup_handlers:
+            await self._run_subroutine(state, state.hangup_handlers.pop())
+
+    async def _run_subroutine(self, state: ExecState, target: str) -> None:
+        """Asterisk's ``gosub_run``: call *target* and run until it returns, or until a
+        priority stops or runs out, the channel being hung up or not; then come back."""
+        origin = state.location
+        if not state.gosub(target, special=True):
+            return
+        await self._run_to_end(state, f"Gosub({target})")
+        if state.location != origin:
+            logger.info(
+                "%s Abnormal 'Gosub(%s)' exit.  Popping routine return locations.",
+                state.channel.name,
+                target,
+            )
+            state.unwind_to_special()
+            state.set_variable("GOSUB_RETVAL", "")
+        state.jump(origin.context, origin.exten, origin.priority)
+
+    async def _run_to_end(self, state: ExecState, what: str) -> None:
+        """Run priorities from the current one while they continue or jump: the loop of
+        ``h`` and of subroutines run after the hang-up, which has no special extensions."""
         while True:
             match = state.dialplan.find(
                 state.context, state.exten, state.priority, caller_id=state.caller_id
@@ -378,7 +406,8 @@ class Interpreter:
                 return
             except Exception:
                 logger.exception(
-                    "h failed on %s at %s@%s:%d",
+                    "%s failed on %s at %s@%s:%d",
+                    what,
                     state.channel.name,
                     state.exten,
                     state.context,

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dialplan_engine.args import is_affirmative
 from dialplan_engine.errors import DialplanSyntaxError
 from dialplan_engine.model import ContextBuilder, Dialplan, Include, Priority
 from dialplan_engine.timespec import TimeSpec
@@ -52,7 +53,6 @@ _PRIORITY = re.compile(
 _NUMBER = re.compile(r"[0-9]+")
 _FIELD_SEPARATOR = re.compile(r"[,|]")
 _GLOBAL_REFERENCE = re.compile(r"\$\{([^${}]*)\}")
-_TRUE_WORDS = frozenset({"yes", "true", "y", "t", "1", "on"})
 _GENERAL_OPTIONS = frozenset(
     {"autofallthrough", "clearglobalvars", "extenpatternmatchnew", "static", "writeprotect",
      "userscontext", "priorityjumping"}
@@ -328,8 +328,8 @@ class _Compiler:
         if option not in _GENERAL_OPTIONS:
             self._warn(f"{line.where}: unknown [general] option '{line.key}'; ignored")
         elif option == "autofallthrough":
-            self._autofallthrough = line.value.lower() in _TRUE_WORDS
-        elif option == "extenpatternmatchnew" and line.value.lower() in _TRUE_WORDS:
+            self._autofallthrough = is_affirmative(line.value)
+        elif option == "extenpatternmatchnew" and is_affirmative(line.value):
             self._warn(f"{line.where}: extenpatternmatchnew is not supported; ignored")
 
     def _context_line(self, line: _Line, state: _SectionState) -> None:

@@ -1,7 +1,8 @@
 """What substitution and dialplan functions see of a running channel.
 
 The interpreter implements :class:`FunctionContext` (variables of one channel, the globals,
-the channel itself and the shared stores); functions and :func:`substitute
+the channel itself, the shared stores, and the control records of its dialplan run: Gosub
+frames, the last exception, hangup handlers); functions and :func:`substitute
 <dialplan_engine.substitution.substitute>` only use these protocols. The stores come in
 three flavours: :class:`MemoryAstDb` and :class:`MemoryDialgroups` for tests and
 single-process use, and :class:`AstDbDialgroups`, the standard dial group store, which
@@ -12,9 +13,12 @@ value = the ``&``-joined members — on top of whatever :class:`AstDb` the switc
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from dialplan_engine.channel_api import ChannelAPI
+from dialplan_engine.model import Dialplan
 
 DIALGROUP_FAMILY = "dialgroup"
 
@@ -39,6 +43,46 @@ def split_inheritance(name: str) -> tuple[str, Inheritance]:
     return name, Inheritance.NONE
 
 
+VariableEntry = tuple[str, Inheritance]
+"""A stored channel variable: its value and how far it is inherited."""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in the dialplan: what ``Goto(context,exten,priority)`` names."""
+
+    context: str
+    exten: str
+    priority: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GosubFrame:
+    """One ``Gosub`` still to return from (Asterisk's ``gosub_stack_frame``)."""
+
+    caller: Location
+    """Where the ``Gosub`` ran; ``Return`` goes on at the priority after it."""
+    arguments: int
+    """How many ``ARGn`` this frame set: a call with fewer arguments than the frame below
+    still sets that many, empty, so the caller's arguments do not show through."""
+    special: bool
+    """Pushed by the interpreter to run a routine to its end (a hangup handler): its
+    ``Return`` ends that routine instead of jumping back."""
+    saved: dict[str, VariableEntry | None] = field(default_factory=dict)
+    """The variables this frame made local (``LOCAL()``, ``ARGn``, ``ARGC``) with the
+    entry each had before (None: it did not exist); popping the frame puts them back."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExceptionInfo:
+    """What ``${EXCEPTION(...)}`` reports after the dialplan jumped to ``e``."""
+
+    reason: str
+    context: str
+    exten: str
+    priority: int
+
+
 class VariableScope(Protocol):
     """Variable storage as the dialplan sees it. Names are case-sensitive."""
 
@@ -60,6 +104,11 @@ class VariableScope(Protocol):
     def get_global(self, name: str) -> str | None: ...
 
     def set_global(self, name: str, value: str) -> None: ...
+
+    def variable_names(self) -> list[str]:
+        """The channel variables' stored names, the most recently set first (the order
+        Asterisk keeps them in, which ``HASHKEYS`` shows)."""
+        ...
 
 
 class DialgroupStore(Protocol):
@@ -105,6 +154,46 @@ class FunctionContext(VariableScope, Protocol):
 
     @property
     def astdb(self) -> AstDb: ...
+
+    @property
+    def dialplan(self) -> Dialplan:
+        """The dialplan the channel runs (``VALID_EXTEN``, ``DIALPLAN_EXISTS``)."""
+        ...
+
+    @property
+    def caller_id(self) -> str:
+        """The number that ``exten/CID`` qualifiers are matched against."""
+        ...
+
+    @property
+    def exception(self) -> ExceptionInfo | None:
+        """Why the dialplan last went to ``e``; None before it ever did."""
+        ...
+
+    @property
+    def hangup_handlers(self) -> list[str]:
+        """``context,exten,priority[(args)]`` routines to run once the channel is hung up,
+        the next to run last (``CHANNEL(hangup_handler_push)`` appends)."""
+        ...
+
+    @property
+    def frames(self) -> Sequence[GosubFrame]:
+        """The Gosub frames, innermost last."""
+        ...
+
+    def get_local(self, name: str) -> str | None:
+        """The value of *name* if the innermost Gosub frame made it local, else None."""
+        ...
+
+    def set_local(self, name: str, value: str) -> bool:
+        """Set *name* local to the innermost Gosub frame (its old value comes back on
+        ``Return``); False, setting nothing, outside any Gosub."""
+        ...
+
+    def peek_variable(self, name: str, depth: int) -> str | None:
+        """*name* as it was *depth* ``LOCAL()`` shadowings down: 0 is the current value,
+        1 the one the innermost frame that made it local hides, and so on."""
+        ...
 
 
 class MemoryAstDb:

@@ -4,7 +4,9 @@
 channel: its location (context, exten, priority), its variables with their inheritance
 levels, the switch-wide globals, the dial groups and AstDB. Applications read and write the
 channel only through ``state.channel`` (a :class:`~dialplan_engine.channel_api.ChannelAPI`)
-and move through the dialplan only through :meth:`ExecState.goto` / :meth:`ExecState.jump`.
+and move through the dialplan only through :meth:`ExecState.goto` / :meth:`ExecState.jump`
+(and :meth:`ExecState.gosub` / :meth:`ExecState.return_from_gosub`, which keep the Gosub
+frames and their ``LOCAL()`` variables).
 
 :class:`AppResult` replaces Asterisk's integer return codes: ``CONTINUE`` (0), ``HANGUP``
 (-1), ``GOTO`` (the location was moved), a digit (Background/WaitExten returned a DTMF) and
@@ -16,18 +18,29 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 
-from dialplan_engine.args import scan_int
+from dialplan_engine.args import scan_int, split_parenthesized, split_raw
 from dialplan_engine.channel_api import ChannelAPI, ChannelHungUp
 from dialplan_engine.model import Dialplan
-from dialplan_engine.scope import AstDb, DialgroupStore, Inheritance, split_inheritance
+from dialplan_engine.scope import (
+    AstDb,
+    DialgroupStore,
+    ExceptionInfo,
+    GosubFrame,
+    Inheritance,
+    Location,
+    VariableEntry,
+    split_inheritance,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIGIT_TIMEOUT_S = 5.0
 DEFAULT_RESPONSE_TIMEOUT_S = 10.0
+_MAX_GOSUB_ARGUMENTS = 100
+"""Asterisk's ``AST_APP_ARG(argval)[100]``: the 100th argument takes the rest."""
 
 
 class Action(enum.Enum):
@@ -63,14 +76,14 @@ def digit_result(digit: str) -> AppResult:
     return AppResult(Action.DIGIT, digit)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExceptionInfo:
-    """What ``${EXCEPTION(...)}`` reports after the loop jumped to ``e``."""
+@dataclass(slots=True, kw_only=True)
+class WhileLoop:
+    """A ``While`` being looped through (Asterisk keeps this in ``WHILE_n`` variables)."""
 
-    reason: str
-    context: str
-    exten: str
-    priority: int
+    start: Location
+    """The ``While`` itself: ``EndWhile`` and ``ContinueWhile`` go back there."""
+    end: Location | None = None
+    """The priority after the ``EndWhile``, once one was reached: where the loop exits."""
 
 
 class ExecState:
@@ -100,11 +113,17 @@ class ExecState:
         self.exception: ExceptionInfo | None = None
         self.absolute_deadline: float | None = None
         """``clock()`` value at which ``TIMEOUT(absolute)`` expires, None when unset."""
+        self.hangup_handlers: list[str] = []
+        """Expanded Gosub addresses to run after ``h``, the next to run last."""
+        self.while_loops: list[WhileLoop] = []
+        """The ``While`` loops entered and not left, innermost last."""
+        self._frames: list[GosubFrame] = []
         self._globals = globals_
         self._clock = clock
         self._systemname = systemname
-        # stored name (underscores stripped) -> (value, how far it is inherited)
-        self._variables: dict[str, tuple[str, Inheritance]] = {}
+        # stored name (underscores stripped) -> (value, how far it is inherited), in the
+        # order they were last set
+        self._variables: dict[str, VariableEntry] = {}
 
     # -- VariableScope -------------------------------------------------------------------
 
@@ -143,6 +162,7 @@ class ExecState:
         """Set a channel variable; ``_NAME`` inherits one level into Dial legs, ``__NAME``
         forever. The switch hears of every write (AMI ``VarSet`` carries the name as given)."""
         stored, inheritance = split_inheritance(name)
+        self._variables.pop(stored, None)
         self._variables[stored] = (value, inheritance)
         if stored == "TIMEOUT_ABSOLUTE":
             self._arm_absolute_timeout(value)
@@ -158,12 +178,125 @@ class ExecState:
     def set_global(self, name: str, value: str) -> None:
         self._globals[name] = value
 
+    def variable_names(self) -> list[str]:
+        return list(reversed(self._variables))
+
+    # -- Gosub frames and LOCAL() ----------------------------------------------------------
+
+    @property
+    def frames(self) -> Sequence[GosubFrame]:
+        return tuple(self._frames)
+
+    def get_local(self, name: str) -> str | None:
+        if not self._frames or name not in self._frames[-1].saved:
+            return None
+        entry = self._variables.get(name)
+        return entry[0] if entry is not None else None
+
+    def set_local(self, name: str, value: str) -> bool:
+        if not self._frames:
+            return False
+        self._set_in_frame(self._frames[-1], name, value)
+        return True
+
+    def peek_variable(self, name: str, depth: int) -> str | None:
+        entry = self._variables.get(name)
+        if entry is None:
+            return None
+        # Each frame that made the variable local holds the value it hid.
+        values = [entry[0]]
+        for frame in reversed(self._frames):
+            if name in frame.saved:
+                hidden = frame.saved[name]
+                if hidden is None:
+                    break
+                values.append(hidden[0])
+        return values[depth] if 0 <= depth < len(values) else None
+
+    def gosub(self, target: str, *, special: bool = False) -> bool:
+        """Call the subroutine at ``[[context,]exten,]priority[(arg1[,...])]`` as Gosub does:
+        jump there with a new frame holding ``ARG1``..``ARGn`` and ``ARGC``. False (with an
+        error, the location unchanged) for a bad address or one with no such priority.
+        *special* marks the frame of a routine the interpreter runs to its end."""
+        label, arguments_text = split_parenthesized(target)
+        arguments = (
+            [] if arguments_text is None else split_raw(arguments_text, limit=_MAX_GOSUB_ARGUMENTS)
+        )
+        caller = self.location
+        if not self.goto(label):
+            logger.error("Gosub address is invalid: '%s'", target)
+            return False
+        if not self.exists(self.exten, self.priority):
+            logger.error(
+                "Attempt to reach a non-existent destination for Gosub: "
+                "(Context:%s, Extension:%s, Priority:%d)",
+                self.context,
+                self.exten,
+                self.priority,
+            )
+            self.jump(caller.context, caller.exten, caller.priority)
+            return False
+        outer = self._frames[-1].arguments if self._frames else 0
+        frame = GosubFrame(caller=caller, arguments=max(len(arguments), outer), special=special)
+        for index in range(frame.arguments):
+            value = arguments[index] if index < len(arguments) else ""
+            self._set_in_frame(frame, f"ARG{index + 1}", value)
+        self._set_in_frame(frame, "ARGC", str(len(arguments)))
+        self._frames.append(frame)
+        return True
+
+    def return_from_gosub(self, value: str) -> GosubFrame | None:
+        """``Return(value)``: pop the innermost frame, put its local variables back, go on
+        after the Gosub (at the caller's own location for a special frame) and set
+        ``GOSUB_RETVAL`` there. None when there is no frame to return from."""
+        frame = self.pop_frame()
+        if frame is None:
+            return None
+        caller = frame.caller
+        self.jump(caller.context, caller.exten, caller.priority + (0 if frame.special else 1))
+        self.set_variable("GOSUB_RETVAL", value)
+        return frame
+
+    def pop_frame(self) -> GosubFrame | None:
+        """Drop the innermost frame without jumping (``StackPop``), its locals put back."""
+        if not self._frames:
+            return None
+        frame = self._frames.pop()
+        self._release(frame)
+        return frame
+
+    def unwind_to_special(self) -> None:
+        """Pop frames up to and including the innermost special one: a routine the
+        interpreter ran ended without returning through it."""
+        while (frame := self.pop_frame()) is not None:
+            if frame.special:
+                return
+
+    def _set_in_frame(self, frame: GosubFrame, name: str, value: str) -> None:
+        stored, _ = split_inheritance(name)
+        if stored not in frame.saved:
+            frame.saved[stored] = self._variables.get(stored)
+        self.set_variable(name, value)
+
+    def _release(self, frame: GosubFrame) -> None:
+        for name, hidden in frame.saved.items():
+            if hidden is None:
+                self._variables.pop(name, None)
+            else:
+                self._variables[name] = hidden
+            # The switch mirrors the variables it hears of, so it must hear them change back.
+            self.channel.variable_changed(name, "" if hidden is None else hidden[0])
+
     # -- for applications ----------------------------------------------------------------
 
     @property
     def caller_id(self) -> str:
         """The number that ``exten/CID`` qualifiers of the dialplan are matched against."""
         return self.channel.caller_number
+
+    @property
+    def location(self) -> Location:
+        return Location(self.context, self.exten, self.priority)
 
     def inherited(self) -> dict[str, str]:
         """The variables a new Dial leg starts with, named as the leg must store them:
@@ -239,6 +372,14 @@ class ExecState:
             priority = found
         self.jump(context, exten, priority)
         return True
+
+    def raise_exception(self, reason: str) -> None:
+        """Record *reason* for ``${EXCEPTION()}`` and go to ``e``, priority 1, of this
+        context (RaiseException; the loop checks that ``e`` exists before it calls this)."""
+        self.exception = ExceptionInfo(
+            reason=reason, context=self.context, exten=self.exten, priority=self.priority
+        )
+        self.jump(self.context, "e", 1)
 
     def require_live_channel(self) -> None:
         """Media applications call this first: on a hung-up channel (``h``) they fail at

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from http_api import evolvex
+from http_api.ami import http_transport as ami_http
+
 if TYPE_CHECKING:
     from softswitch.app import Switch
 
@@ -20,7 +23,7 @@ log = logging.getLogger(__name__)
 
 Setup = Callable[[web.Application, "Switch"], None]
 
-SURFACES: tuple[Setup, ...] = ()
+SURFACES: tuple[Setup, ...] = (ami_http.setup, evolvex.setup)
 
 SWITCH_KEY = web.AppKey("switch", object)
 

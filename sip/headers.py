@@ -148,10 +148,18 @@ def split_header_values(value: str) -> list[str]:
     like an authentication challenge or credentials (``Digest realm="x",
     nonce="y"``) is returned whole: its commas separate auth-params.
     """
+    return list(_split_values(value))
+
+
+@lru_cache(maxsize=2048)
+def _split_values(value: str) -> tuple[str, ...]:
+    # Remembered: every look at a message's Via or Contact splits the same texts again.
     if _CREDENTIALS_RE.match(value):
         stripped = value.strip(" \t")
-        return [stripped] if stripped else []
-    return [piece.strip(" \t") for piece in split_top_level(value, ",") if piece.strip(" \t")]
+        return (stripped,) if stripped else ()
+    return tuple(
+        piece.strip(" \t") for piece in split_top_level(value, ",") if piece.strip(" \t")
+    )
 
 
 def _parse_uint(text: str, maximum: int) -> int | None:
@@ -280,41 +288,57 @@ def _checked(name: str, value: str) -> tuple[str, str]:
 class Headers:
     """Immutable, ordered ``(canonical name, value)`` pairs; every change returns a copy."""
 
-    __slots__ = ("_pairs",)
+    __slots__ = ("_index", "_pairs")
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._pairs: tuple[tuple[str, str], ...] = tuple(
             _checked(name, value) for name, value in pairs
         )
+        self._index: dict[str, tuple[str, ...]] | None = None
+
+    @classmethod
+    def from_parser(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
+        """Pairs as :func:`sip.message.parse_message` read them: token names, values
+        without CR or LF, so only the names' spelling and the values' ends need work."""
+        return cls._trusted(tuple((canonical_name(name), value.strip(" \t"))
+                                  for name, value in pairs))
 
     @classmethod
     def _trusted(cls, pairs: tuple[tuple[str, str], ...]) -> Headers:
         # Pairs taken from an existing Headers are already canonical.
         headers = cls.__new__(cls)
         headers._pairs = pairs
+        headers._index = None
         return headers
+
+    def _values(self, key: str) -> tuple[str, ...]:
+        """The values of canonical name *key* in order, from an index built at the first
+        look: the layers of the stack look a received message's headers up dozens of times."""
+        index = self._index
+        if index is None:
+            grouped: dict[str, list[str]] = {}
+            for existing, value in self._pairs:
+                grouped.setdefault(existing, []).append(value)
+            index = self._index = {name: tuple(values) for name, values in grouped.items()}
+        return index.get(key, ())
 
     def get(self, name: str) -> str | None:
         """The first occurrence's full value, or ``None``."""
-        key = canonical_name(name)
-        for existing, value in self._pairs:
-            if existing == key:
-                return value
-        return None
+        values = self._values(canonical_name(name))
+        return values[0] if values else None
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``; comma-joined values of list headers are split."""
         key = canonical_name(name)
-        values = [value for existing, value in self._pairs if existing == key]
+        values = self._values(key)
         if key not in LIST_HEADERS:
-            return values
-        return [item for value in values for item in split_header_values(value)]
+            return list(values)
+        return [item for value in values for item in _split_values(value)]
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = canonical_name(name)
-        return any(existing == key for existing, _ in self._pairs)
+        return bool(self._values(canonical_name(name)))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._pairs)

@@ -4,8 +4,11 @@
 stream message. It validates eagerly every header the lower layers depend on
 (start line, Via, From, To, Call-ID, CSeq, Contact, Route, Record-Route,
 Max-Forwards, Expires, Content-Length), so on a parsed message the typed
-properties cannot raise. Those properties still parse from the headers on each
-access: messages stay plain values that are cheap to copy with a change.
+properties cannot raise. Those properties read the headers on each access, so
+messages stay plain values that are cheap to copy with a change; the parsed
+values (immutable) are remembered by header text, so that the validation, the
+transaction layer and the transaction user looking at the same header cost one
+parse, and a dialog's recurring From, To and Call-ID texts cost one in all.
 
 The parser raises nothing but :class:`~sip.errors.ParseError` subclasses, and
 each error keeps the headers read so far so that :func:`make_error_response`
@@ -15,6 +18,7 @@ can answer statelessly.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -188,6 +192,22 @@ _DEFAULT_LIMITS = Limits()
 _T = TypeVar("_T")
 
 
+_PARSED_VALUES = 2048
+"""Distinct header texts remembered per kind: those of the messages in flight."""
+
+
+def _parse_call_id(value: str) -> str:
+    if not value or any(char.isspace() for char in value):
+        raise ParseError("bad Call-ID")
+    return value
+
+
+_call_id = functools.lru_cache(maxsize=_PARSED_VALUES)(_parse_call_id)
+_cseq = functools.lru_cache(maxsize=_PARSED_VALUES)(CSeq.parse)
+_via = functools.lru_cache(maxsize=_PARSED_VALUES)(Via.parse)
+_name_addr = functools.lru_cache(maxsize=_PARSED_VALUES)(NameAddr.parse)
+
+
 def _decoded_uint(headers: Headers, name: str, maximum: int) -> int | None:
     value = headers.get(name)
     if value is None:
@@ -211,14 +231,8 @@ def _required(headers: Headers, name: str) -> str:
     return value
 
 
-def _parse_call_id(value: str) -> str:
-    if not value or any(char.isspace() for char in value):
-        raise ParseError("bad Call-ID")
-    return value
-
-
 def _address_list(headers: Headers, name: str) -> list[NameAddr]:
-    return [_parsed(f"{name} header", NameAddr.parse, value) for value in headers.get_all(name)]
+    return [_parsed(f"{name} header", _name_addr, value) for value in headers.get_all(name)]
 
 
 class _HeaderViews:
@@ -230,30 +244,30 @@ class _HeaderViews:
 
     @property
     def call_id(self) -> str:
-        return _parse_call_id(_required(self.headers, "Call-ID"))
+        return _call_id(_required(self.headers, "Call-ID"))
 
     @property
     def cseq(self) -> CSeq:
-        return _parsed("CSeq header", CSeq.parse, _required(self.headers, "CSeq"))
+        return _parsed("CSeq header", _cseq, _required(self.headers, "CSeq"))
 
     @property
     def vias(self) -> list[Via]:
-        return [_parsed("Via header", Via.parse, value) for value in self.headers.get_all("Via")]
+        return [_parsed("Via header", _via, value) for value in self.headers.get_all("Via")]
 
     @property
     def top_via(self) -> Via:
         values = self.headers.get_all("Via")
         if not values:
             raise ParseError("missing mandatory header: Via")
-        return _parsed("Via header", Via.parse, values[0])
+        return _parsed("Via header", _via, values[0])
 
     @property
     def from_(self) -> NameAddr:
-        return _parsed("From header", NameAddr.parse, _required(self.headers, "From"))
+        return _parsed("From header", _name_addr, _required(self.headers, "From"))
 
     @property
     def to(self) -> NameAddr:
-        return _parsed("To header", NameAddr.parse, _required(self.headers, "To"))
+        return _parsed("To header", _name_addr, _required(self.headers, "To"))
 
     @property
     def contacts(self) -> list[NameAddr]:
@@ -263,7 +277,7 @@ class _HeaderViews:
             if len(values) > 1:
                 raise ParseError("bad Contact header: '*' mixed with addresses")
             return []
-        return [_parsed("Contact header", NameAddr.parse, value) for value in values]
+        return [_parsed("Contact header", _name_addr, value) for value in values]
 
     @property
     def record_routes(self) -> list[NameAddr]:
@@ -413,28 +427,29 @@ def _parse(data: bytes, limits: Limits, stream: bool, progress: _Progress) -> Me
         first = start.split(" ", 1)[0]
         progress.method = first if is_token(first) else None
     _read_headers(lines[1:], limits, progress)
-    headers = progress.headers = Headers(progress.pairs)
+    headers = progress.headers = Headers.from_parser(progress.pairs)
     if len(data) > limits.max_bytes:
         raise MessageTooLarge("message too large")
 
+    # Built with the rest of the data as its body, which is the body unless Content-Length
+    # says less: copying a message costs as much as building it.
+    rest = data[blank.end() :]
     message: Message
     if is_response:
-        message = _response_from_start_line(start, headers)
+        message = _response_from_start_line(start, headers, rest)
     else:
-        message = _request_from_start_line(start, headers)
+        message = _request_from_start_line(start, headers, rest)
     _validate(message)
 
-    rest = data[blank.end() :]
     declared = message.content_length
     if declared is None:
         if stream:
             raise ParseError("missing Content-Length")
-        body = rest
     elif declared > len(rest):
         raise ParseError("bad Content-Length")
-    else:
-        body = rest[:declared]
-    return dataclasses.replace(message, body=body)
+    elif declared < len(rest):
+        message = dataclasses.replace(message, body=rest[:declared])
+    return message
 
 
 def _read_headers(lines: list[str], limits: Limits, progress: _Progress) -> None:
@@ -470,7 +485,7 @@ def _check_version(version: str, error: str) -> None:
         raise VersionNotSupported("unsupported SIP version")
 
 
-def _response_from_start_line(start: str, headers: Headers) -> Response:
+def _response_from_start_line(start: str, headers: Headers, body: bytes) -> Response:
     match = _STATUS_LINE_RE.fullmatch(start)
     if match is None:
         raise ParseError("bad status line")
@@ -479,10 +494,10 @@ def _response_from_start_line(start: str, headers: Headers) -> Response:
     reason = match.group(3) or ""
     if not 100 <= status <= 699 or "\r" in reason or "\n" in reason:
         raise ParseError("bad status line")
-    return Response(status=status, reason=reason, headers=headers)
+    return Response(status=status, reason=reason, headers=headers, body=body)
 
 
-def _request_from_start_line(start: str, headers: Headers) -> Request:
+def _request_from_start_line(start: str, headers: Headers, body: bytes) -> Request:
     parts = start.split(" ")
     if len(parts) != 3 or not all(parts) or not is_token(parts[0]):
         raise ParseError("bad request line")
@@ -492,7 +507,7 @@ def _request_from_start_line(start: str, headers: Headers) -> Request:
     if isinstance(uri, SipUri) and uri.headers:
         # RFC 3261 §19.1.1: headers are not allowed in a Request-URI (escruri).
         raise ParseError("bad Request-URI: headers are not allowed")
-    return Request(method=method, uri=uri, headers=headers)
+    return Request(method=method, uri=uri, headers=headers, body=body)
 
 
 def _validate(message: Message) -> None:

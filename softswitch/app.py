@@ -29,6 +29,7 @@ from softswitch import __version__
 from softswitch.authenticator import Authenticator, load_or_create_secret
 from softswitch.calls.dialogs import DialogRegistry
 from softswitch.calls.service import CallService
+from softswitch.cdr import CdrService
 from softswitch.config import Config
 from softswitch.control import ControlServer
 from softswitch.dialplan_runner import DialplanRunner
@@ -63,7 +64,11 @@ class Switch:
     registrations: OutboundRegistrations
     calls: CallService
     media: MediaPlane
+    dialplan: DialplanRunner
+    """Runs calls through the stored dialplan; its ``astdb`` is the one ``DB()`` uses."""
     started_at: float = field(default_factory=time.time)
+    reloaded_at: float | None = None
+    """When the Manager's ``Reload`` last ran; None until it does."""
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -118,6 +123,8 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
         if pruned or expired:
             log.info("removed %d stale and %d expired contacts", pruned, expired)
         events = EventBus()
+        # Registered before everything that makes calls, so it closes after them.
+        parts.push_async_callback(CdrService(events=events, store=store).close)
         digest = DigestServer(
             secret=load_or_create_secret(config.paths.data / "nonce.key"),
             clock=time.time,
@@ -161,19 +168,26 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
             tcp=(config.sip.tcp.host, config.sip.tcp.port) if config.sip.tcp else None,
         )
         parts.push_async_callback(stack.close)
+        # Unwound first: live calls get their BYE while the stack can still send it.
+        parts.push_async_callback(calls.hang_up_all)
         qualify = QualifyService(stack=stack, store=store, events=events,
                                  user_agent=config.sip.user_agent)
         registrations = OutboundRegistrations(stack=stack, store=store, events=events,
                                               user_agent=config.sip.user_agent)
         switch = Switch(config=config, database=database, store=store, events=events,
                         stack=stack, qualify=qualify, registrations=registrations,
-                        calls=calls, media=media)
+                        calls=calls, media=media, dialplan=dialplan)
         sweeper = asyncio.ensure_future(_sweep_expired(store))
         parts.push_async_callback(_cancel, sweeper)
         await qualify.start()
         parts.push_async_callback(qualify.close)
         await registrations.start()
-        parts.push_async_callback(registrations.close)
+
+        async def close_registrations() -> None:
+            # Looked up at exit: a reload replaces the switch's registrations with fresh ones.
+            await switch.registrations.close()
+
+        parts.push_async_callback(close_registrations)
         control = ControlServer(switch, config.paths.data / "softswitch.ctl")
         await control.start()
         parts.push_async_callback(control.close)

@@ -186,6 +186,9 @@ class Channel:
     """The number dialled to reach the switch (Asterisk's DNID), for inbound channels."""
     bridge_id: str = ""
     """The bridge the channel is in, empty when none."""
+    cdr_fields: dict[str, str] = field(default_factory=dict)
+    """What the dialplan wrote with ``CDR(name)``: ``userfield``, ``amaflags`` and CDR
+    variables, which its CDRs carry."""
     on_state: Callable[[Channel], None] | None = field(default=None, repr=False,
                                                         compare=False)
     """Told of every state change (the switch publishes AMI ``Newstate`` from it)."""

@@ -1,5 +1,5 @@
-"""The ``softswitch`` command: run the switch, load configuration, manage endpoints and the
-dialplan.
+"""The ``softswitch`` command: run the switch, load configuration, manage endpoints, the
+dialplan and the Evolvex API keys.
 
 Exit codes: 0 success, 1 the named object does not exist (or already does, for ``add``),
 2 a usage, configuration or input error. Results go to stdout, errors to stderr as
@@ -14,6 +14,7 @@ import importlib
 import re
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import cast
@@ -29,6 +30,9 @@ from softswitch.manager_conf import is_manager_conf, manager_users
 from softswitch.pjsip_import import is_pjsip_conf, pjsip_objects
 from softswitch.storage import (
     AorRecord,
+    ApiAccessGroupRecord,
+    ApiAccessRecord,
+    ApiUserRecord,
     AuthRecord,
     ContactRecord,
     Database,
@@ -51,6 +55,8 @@ _EXTEN_LINE = re.compile(r"^[ \t]*(?:exten|same)[ \t]*=>", re.MULTILINE)
 # Asterisk's ``dialplan show`` columns.
 _SHOW_EXTEN_WIDTH = 17
 _SHOW_STEP_WIDTH = 45
+# A context as extensions.conf can name it: no blanks, commas or brackets; the column holds 80.
+_CONTEXT_NAME = re.compile(r"[^\s,\[\]]{1,80}")
 
 
 class CommandError(Exception):
@@ -121,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove.add_argument("id", metavar="ID")
 
+    _api_user_parser(commands)
+
     cli = commands.add_parser("cli", help="run a console command on the running switch")
     cli.add_argument("-x", dest="command_text", required=True, metavar="COMMAND")
     return parser
@@ -156,6 +164,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(_with_store(config, lambda store: _config_load(store, path)))
     if args.command == "dialplan":
         return _dialplan(config, args)
+    if args.command == "api-user":
+        return asyncio.run(_with_store(config, lambda store: _api_user(store, args)))
     actions: dict[str, Callable[[Store], Awaitable[int]]] = {
         "list": _endpoint_list,
         "show": lambda store: _endpoint_show(store, args.id),
@@ -464,4 +474,76 @@ async def _endpoint_remove(store: Store, endpoint_id: str) -> int:
     if not await store.remove_endpoint_with_objects(endpoint_id):
         raise CommandError(f"no endpoint {endpoint_id!r}", EXIT_NOT_FOUND)
     print(f"endpoint {endpoint_id} removed")
+    return EXIT_OK
+
+
+# api-user add / list / disable / enable / remove
+
+
+def _api_user_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    api_user = commands.add_parser("api-user", help="keys of the Evolvex HTTP API")
+    actions = api_user.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", help="create a key allowed to originate into the given contexts; prints the key"
+    )
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--context", action="append", required=True, metavar="CTX",
+                     help="a dialplan context the key may use (repeat for more)")
+    add.add_argument("--description", default="", help="who or what the key is for")
+    actions.add_parser("list", help="one line per key")
+    for action, text in (("disable", "refuse the key (403) until enabled again"),
+                         ("enable", "accept a disabled key again"),
+                         ("remove", "delete the key and its access group")):
+        actions.add_parser(action, help=text).add_argument("name", metavar="NAME")
+
+
+async def _api_user(store: Store, args: argparse.Namespace) -> int:
+    name: str = args.name if args.action != "list" else ""
+    if args.action == "add":
+        return await _api_user_add(store, name, args.context, args.description)
+    if args.action == "list":
+        return await _api_user_list(store)
+    if args.action == "remove":
+        if not await store.remove_api_user(name):
+            raise CommandError(f"no API user {name!r}", EXIT_NOT_FOUND)
+        print(f"API user {name} removed")
+        return EXIT_OK
+    enabled = args.action == "enable"
+    if not await store.set_api_user_enabled(name, enabled):
+        raise CommandError(f"no API user {name!r}", EXIT_NOT_FOUND)
+    print(f"API user {name} {'enabled' if enabled else 'disabled'}")
+    return EXIT_OK
+
+
+async def _api_user_add(store: Store, name: str, contexts: Sequence[str],
+                        description: str) -> int:
+    if await store.get_api_user(name) is not None:
+        raise CommandError(f"API user {name!r} already exists", EXIT_NOT_FOUND)
+    names = list(dict.fromkeys(context.strip() for context in contexts))
+    bad = [context for context in names if not _CONTEXT_NAME.fullmatch(context)]
+    if bad:
+        raise CommandError(f"not a context name: {bad[0]!r}")
+    group = ApiAccessGroupRecord(uuid=str(uuid.uuid4()), name=name, description=description)
+    try:
+        user = ApiUserRecord(uuid=str(uuid.uuid4()), name=name, description=description,
+                             api_key=str(uuid.uuid4()), group_uuid=group.uuid)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    access = [ApiAccessRecord(uuid=str(uuid.uuid4()), name=context, group_uuid=group.uuid)
+              for context in names]
+    await store.add_api_user(user, group, access)
+    # The key alone on stdout, so that a script can take it: KEY=$(softswitch api-user add …)
+    print(user.api_key)
+    return EXIT_OK
+
+
+async def _api_user_list(store: Store) -> int:
+    users = await store.list_api_users()
+    rows = []
+    for user in users:
+        contexts = [entry.name for entry in await store.list_api_access(user.group_uuid)]
+        rows.append([user.name, "yes" if user.enabled else "no", user.api_key,
+                     ",".join(contexts) or "-", user.description or "-"])
+    _table(["Name", "Enabled", "Key", "Contexts", "Description"], rows)
+    print(_counted(len(users), "API user", "API users"))
     return EXIT_OK

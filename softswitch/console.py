@@ -1,19 +1,31 @@
 """The switch console: Asterisk-style CLI commands run against a live switch.
 
 ``softswitch cli -x "pjsip show contacts"`` reaches these through the control socket; the
-Manager API's ``Command`` action will run the same registry. Each command has its words, a
-synopsis and a handler returning text.
+Manager API's ``Command`` action runs the same registry. Each command has its words, a
+synopsis and a handler returning text. A line is split into words as a shell would, so an
+argument with blanks can be quoted (``database put cfg greeting "good morning"``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import shlex
+import textwrap
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# The package, not its names: its Command action runs this console in turn, and whichever
+# of the two is imported first finds the other half made.
+import http_api.ami.actions as manager_actions
+from http_api.ami.action_doc import Argument
+from http_api.ami.privileges import privilege_text
 from softswitch import __version__
+from softswitch.astdb_tree import AstDbUnavailable, astdb_tree, tree_prefix
+from softswitch.channel import HangupCause
+from softswitch.dialplan_admin import select
 
 if TYPE_CHECKING:
     from softswitch.app import Switch
@@ -32,7 +44,10 @@ class Command:
     synopsis: str
     usage: str
     handler: Handler
-    max_args: int = 0
+    max_args: int | None = 0
+    """The most arguments it takes; None: any number."""
+    min_args: int | None = None
+    """The fewest arguments it takes; None: exactly :attr:`max_args`."""
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -150,6 +165,19 @@ async def _core_show_channels(switch: Switch, _args: Sequence[str]) -> str:
     return body + f"\n{len(rows)} active channels\n{calls} active calls\n"
 
 
+async def _channel_request_hangup(switch: Switch, args: Sequence[str]) -> str:
+    calls = switch.calls
+    names = list(calls.controls) if args[0].lower() == "all" else [args[0]]
+    lines = []
+    for name in names:
+        control = calls.control(name)
+        if control is None:
+            raise ConsoleError(f"{name} is not a known channel")
+        await control.request_hangup(HangupCause.NORMAL_CLEARING)
+        lines.append(f"Requested Hangup on channel '{name}'\n")
+    return "".join(lines)
+
+
 async def _core_show_tasks(_switch: Switch, _args: Sequence[str]) -> str:
     # The console's own task is one of them; leaks show as a count that keeps growing.
     return f"{len(asyncio.all_tasks())} asyncio tasks\n"
@@ -164,6 +192,153 @@ async def _media_show_status(switch: Switch, _args: Sequence[str]) -> str:
     )
 
 
+# -- dialplan ---------------------------------------------------------------------------------
+
+# Asterisk's name for the dialplan of extensions.conf, where the stored rows come from.
+_REGISTRAR = "pbx_config"
+
+
+def _dialplan_filter(args: Sequence[str]) -> tuple[str, str]:
+    """``(context, exten)`` from ``CONTEXT``, ``EXTEN@CONTEXT`` or ``EXTEN@``."""
+    if not args:
+        return "", ""
+    exten, at, context = args[0].rpartition("@")
+    return (context, exten) if at else (args[0], "")
+
+
+async def _dialplan_show(switch: Switch, args: Sequence[str]) -> str:
+    context, exten = _dialplan_filter(args)
+    selection = select(await switch.dialplan.current(), context=context, exten=exten)
+    if not selection.context_found:
+        raise ConsoleError(f"There is no existence of '{context}' context")
+    if exten and not selection.extensions:
+        where = f"{exten}@{context}" if context else f"'{exten}'"
+        raise ConsoleError(f"There is no existence of {where} extension")
+    lines = []
+    for ctx, extensions in selection.contexts:
+        lines.append(f"[ Context '{ctx.name}' created by '{_REGISTRAR}' ]")
+        for extension in extensions:
+            name = f"'{extension.name}' =>" if extension.cid is None else (
+                f"'{extension.name}' (CID match '{extension.cid}') =>")
+            for priority in extension.priorities:
+                step = f"{priority.number}. {priority.app}({priority.appdata})"
+                lines.append(f"  {name:<17} {step:<45} [{_REGISTRAR}]")
+                name = ""
+        lines.append("")
+    contexts = len(selection.contexts)
+    lines.append(
+        f"-= {selection.extensions} {'extension' if selection.extensions == 1 else 'extensions'}"
+        f" ({selection.priorities}"
+        f" {'priority' if selection.priorities == 1 else 'priorities'})"
+        f" in {contexts} {'context' if contexts == 1 else 'contexts'}. =-"
+    )
+    return "\n".join(lines) + "\n"
+
+
+# -- manager ----------------------------------------------------------------------------------
+
+_HELP_WIDTH = 80
+_ROLE = re.compile(r":[a-z:]+:`~?(?:[\w.]*\.)?([^`]+)`")
+_ACTION_ID = Argument(
+    name="ActionID", description="ActionID for this transaction. Will be returned.")
+
+
+async def _manager_show_commands(_switch: Switch, _args: Sequence[str]) -> str:
+    actions = sorted(manager_actions.ACTIONS, key=lambda action: action.name.lower())
+    width = max(len(action.name) for action in actions)
+    rows = [("Action", "Synopsis"), ("------", "--------")]
+    rows += [(action.name, action.synopsis) for action in actions]
+    return "".join(f"  {name:<{width}}  {synopsis[:_HELP_WIDTH - width]}".rstrip() + "\n"
+                   for name, synopsis in rows)
+
+
+def _plain(text: str) -> str:
+    """A docstring's text without its reStructuredText markup: ``X`` and :role:`~a.b.X`
+    both read X."""
+    return _ROLE.sub(r"\1", text).replace("``", "")
+
+
+def _wrapped(text: str, indent: str = "") -> list[str]:
+    """Each paragraph of *text* filled to the console's width."""
+    return [
+        textwrap.fill(" ".join(paragraph.split()), _HELP_WIDTH, initial_indent=indent,
+                      subsequent_indent=indent)
+        for paragraph in _plain(text).split("\n\n")
+        if paragraph.strip()
+    ]
+
+
+def manager_help(action: manager_actions.Action) -> str:
+    """``manager show command`` text for *action*, laid out as Asterisk 20 prints it."""
+    arguments = (_ACTION_ID, *action.arguments)
+    syntax = [f"Action: {action.name}"] + [
+        f"{argument.name}: <value>" if argument.required else f"[{argument.name}:] <value>"
+        for argument in arguments
+    ]
+    described = []
+    for argument in arguments:
+        described.append(argument.name)
+        described += _wrapped(argument.description, "    ")
+    sections = (
+        ("Syntax", syntax),
+        ("Synopsis", _wrapped(action.synopsis)),
+        ("Description", _wrapped(action.description) or ["Not available"]),
+        ("Arguments", described),
+        ("See Also", ["Not available"]),
+        ("Privilege", [privilege_text(action.privilege)]),
+        ("List Responses", ["None"]),
+        ("Final Response", ["None"]),
+    )
+    return "".join(f"[{title}]\n" + "\n".join(body) + "\n\n" for title, body in sections)
+
+
+async def _manager_show_command(_switch: Switch, args: Sequence[str]) -> str:
+    known = manager_actions.by_name()
+    missing = [name for name in args if name.lower() not in known]
+    if missing:
+        raise ConsoleError(f"No such manager command: {', '.join(missing)}")
+    return "".join(manager_help(known[name.lower()]) for name in args)
+
+
+# -- database ---------------------------------------------------------------------------------
+
+
+async def _database_show(switch: Switch, args: Sequence[str]) -> str:
+    try:
+        entries = await astdb_tree(switch.dialplan.astdb, switch.store, tree_prefix(*args))
+    except AstDbUnavailable as exc:
+        raise ConsoleError(f"Database unavailable: {exc}") from None
+    lines = [f"{path:<50}: {value}" for path, value in entries]
+    lines.append(f"{len(entries)} result{'' if len(entries) == 1 else 's'} found.")
+    return "\n".join(lines) + "\n"
+
+
+async def _database_get(switch: Switch, args: Sequence[str]) -> str:
+    value = switch.dialplan.astdb.get(args[0], args[1])
+    return "Database entry not found.\n" if value is None else f"Value: {value}\n"
+
+
+async def _database_put(switch: Switch, args: Sequence[str]) -> str:
+    try:
+        switch.dialplan.astdb.put(args[0], args[1], args[2])
+    except ValueError:
+        return "Failed to update entry\n"
+    return "Updated database successfully\n"
+
+
+async def _database_del(switch: Switch, args: Sequence[str]) -> str:
+    if switch.dialplan.astdb.delete(args[0], args[1]):
+        return "Database entry removed.\n"
+    return "Database entry does not exist.\n"
+
+
+async def _database_deltree(switch: Switch, args: Sequence[str]) -> str:
+    deleted = switch.dialplan.astdb.delete_tree(*args)
+    if not deleted:
+        return "Database entries do not exist.\n"
+    return f"{deleted} database entr{'y' if deleted == 1 else 'ies'} removed.\n"
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(words=("core", "show", "version"), synopsis="Display version info",
             usage="core show version", handler=_core_show_version),
@@ -171,6 +346,9 @@ COMMANDS: tuple[Command, ...] = (
             usage="core show uptime", handler=_core_show_uptime),
     Command(words=("core", "show", "channels"), synopsis="Display information on channels",
             usage="core show channels", handler=_core_show_channels),
+    Command(words=("channel", "request", "hangup"), synopsis="Request a hangup on a given "
+            "channel", usage="channel request hangup <channel>|<all>",
+            handler=_channel_request_hangup, max_args=1),
     Command(words=("core", "show", "tasks"), synopsis="Count the switch's running tasks",
             usage="core show tasks", handler=_core_show_tasks),
     Command(words=("media", "show", "status"),
@@ -193,6 +371,28 @@ COMMANDS: tuple[Command, ...] = (
             usage="pjsip show registrations", handler=_pjsip_show_registrations),
     Command(words=("pjsip", "qualify"), synopsis="Send an OPTIONS to an endpoint's contacts",
             usage="pjsip qualify <endpoint>", handler=_pjsip_qualify, max_args=1),
+    Command(words=("dialplan", "show"), synopsis="Show dialplan",
+            usage="dialplan show [[EXTEN@]CONTEXT]", handler=_dialplan_show, min_args=0,
+            max_args=1),
+    Command(words=("manager", "show", "commands"),
+            synopsis="List manager interface commands", usage="manager show commands",
+            handler=_manager_show_commands),
+    Command(words=("manager", "show", "command"),
+            synopsis="Show a manager interface command",
+            usage="manager show command <actionname> [<actionname> [...]]",
+            handler=_manager_show_command, min_args=1, max_args=None),
+    Command(words=("database", "show"), synopsis="Shows database contents",
+            usage="database show [family [keytree]]", handler=_database_show, min_args=0,
+            max_args=2),
+    Command(words=("database", "get"), synopsis="Gets database value",
+            usage="database get <family> <key>", handler=_database_get, max_args=2),
+    Command(words=("database", "put"), synopsis="Adds/updates database value",
+            usage="database put <family> <key> <value>", handler=_database_put, max_args=3),
+    Command(words=("database", "del"), synopsis="Removes database key/value",
+            usage="database del <family> <key>", handler=_database_del, max_args=2),
+    Command(words=("database", "deltree"), synopsis="Removes database keytree/values",
+            usage="database deltree <family> [keytree]", handler=_database_deltree,
+            min_args=1, max_args=2),
 )
 
 
@@ -203,14 +403,19 @@ def find_command(words: Sequence[str]) -> tuple[Command, list[str]]:
         n = len(command.words)
         if tuple(lowered[:n]) == command.words:
             args = list(words[n:])
-            if len(args) != command.max_args:
+            fewest = command.max_args if command.min_args is None else command.min_args
+            most = command.max_args
+            if len(args) < (fewest or 0) or (most is not None and len(args) > most):
                 raise ConsoleError(f"Usage: {command.usage}")
             return command, args
     raise ConsoleError(f"No such command '{' '.join(words)}' (type 'core show help' for help)")
 
 
 async def execute(switch: Switch, line: str) -> str:
-    words = line.split()
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise ConsoleError(f"Cannot read the command: {exc}") from None
     if not words:
         raise ConsoleError("No command given")
     command, args = find_command(words)

@@ -1,7 +1,8 @@
 """Runs a channel through the dialplan kept in the database.
 
 Each call starts from the current rows of ``realtime_extensions`` (and the globals of
-``static_extensions``), so an edit made with SQL or the CLI applies to the next call.
+``static_extensions``): an edit through this switch applies to the next call, one made with
+SQL or the ``softswitch`` command to calls from 100 ms later.
 """
 
 from __future__ import annotations

@@ -109,7 +109,9 @@ class RegistrarService:
     ) -> None:
         view = RegisterRequestView.from_request(request)
         now = self._clock()
-        existing = await self._store.list_contacts(aor.id)
+        # Fresh: bindings are counted against max_contacts, and another node sharing the
+        # database may have just changed them.
+        existing = await self._store.list_contacts(aor.id, fresh=True)
         by_uri = {c.uri: c for c in existing}
         decision = apply_register(view, aor_policy(aor), [binding_of(c) for c in existing],
                                   now=now)

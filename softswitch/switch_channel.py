@@ -12,10 +12,11 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dialplan_engine.apps import find_application
 from dialplan_engine.channel_api import (
     ApplicationError,
     ChannelHungUp,
@@ -37,6 +38,13 @@ from dialplan_engine.state import ExecState
 from dialplan_engine.substitution import substitute
 from softswitch.calls.call import Call
 from softswitch.calls.legs import CallerLeg, OutboundLeg
+from softswitch.calls.transfer import (
+    BLIND_TRANSFER,
+    DIGIT_TIMEOUT_S,
+    Progress,
+    Transfer,
+    TransferNumber,
+)
 from softswitch.channel import Channel, ChannelState, HangupCause, sip_from_cause
 from softswitch.events import (
     CallerIdChanged,
@@ -48,7 +56,7 @@ from softswitch.events import (
 )
 from softswitch.media_waiters import MediaWaiters
 from softswitch.mediaplane.client import CommandFailed, MediaPlane, MediaPlaneError
-from softswitch.mediaplane.protocol import RecordingFinished
+from softswitch.mediaplane.protocol import RecordingFinished, Tone
 from softswitch.post_recording import PostRecording
 from softswitch.sound_files import find_music, find_sound
 from softswitch.tasks import TaskSet
@@ -97,6 +105,8 @@ class SwitchChannel:
         self._redirected = asyncio.Event()
         self._redirect_to: str | None = None
         self.exec_state: ExecState | None = None
+        self._background: int | None = None
+        """The music or tone under a WaitExten, if one plays."""
         """Where the dialplan has the channel, once it runs (Getvar, Setvar, Redirect)."""
         self._digits: asyncio.Queue[str] = asyncio.Queue()
         self._call: Call | None = None
@@ -207,6 +217,12 @@ class SwitchChannel:
         self._events.publish(VarSet(channel=self.name, uniqueid=self.uniqueid,
                                     variable=name, value=value))
 
+    def set_cdr_field(self, name: str, value: str) -> None:
+        self.leg.channel.cdr_fields[name] = value
+
+    def cdr_field(self, name: str) -> str | None:
+        return self.leg.channel.cdr_fields.get(name)
+
     def on_dialplan_step(self, state: ExecState, step: Step) -> None:
         """The interpreter is about to run *step*: keep the channel's place current (Status,
         the CDR's lastapp) and tell the Manager (``Newexten``)."""
@@ -257,6 +273,14 @@ class SwitchChannel:
             self.variable_changed(name, value)
         else:
             assign(self.exec_state, name, value)
+
+    async def run_application(self, application: str, args: str) -> None:
+        app = find_application(application)
+        if app is None:
+            raise ApplicationError(f"no application {application}")
+        if self.exec_state is None or self.hung_up:
+            raise ApplicationError(f"{self.name} is not in the dialplan")
+        await app.execute(self.exec_state, args)
 
     # -- racing the hangup -------------------------------------------------------------------
 
@@ -420,6 +444,47 @@ class SwitchChannel:
         except TimeoutError:
             return None
 
+    async def start_music_on_hold(self, music_class: str) -> None:
+        await self.stop_music_on_hold()
+        music = find_music(self._sounds_dir, music_class)
+        if music is None:
+            self.log.warning("%s: no music on hold in class %r", self.name, music_class)
+            return
+        await self._start_background(lambda play_id: self._media.play(
+            self.leg.stream.stream_id, play_id, str(music), loop=True))
+
+    async def stop_music_on_hold(self) -> None:
+        await self._stop_background()
+
+    async def start_tone(self, tone: str) -> None:
+        await self.stop_tone()
+        if tone not in _TONES:
+            self.log.warning("%s: no tone %r", self.name, tone)
+            return
+        await self._start_background(lambda play_id: self._media.play_tone(
+            self.leg.stream.stream_id, play_id, _TONES[tone]))
+
+    async def stop_tone(self) -> None:
+        await self._stop_background()
+
+    async def _start_background(self, start: Callable[[int], Awaitable[None]]) -> None:
+        """Sound under a wait for digits (WaitExten ``m``/``d``): one at a time."""
+        if self.hung_up:
+            raise ChannelHungUp(self.name)
+        play_id = self._waiters.new_id()
+        try:
+            await start(play_id)
+        except CommandFailed as exc:
+            self.log.warning("%s: cannot play: %s", self.name, exc)
+            return
+        self._background = play_id
+
+    async def _stop_background(self) -> None:
+        play_id, self._background = self._background, None
+        if play_id is not None:
+            with contextlib.suppress(MediaPlaneError):
+                await self._media.stop_play(play_id)
+
     async def dial(self, targets: Sequence[DialTarget], timeout_s: float | None,
                    options: DialOptions) -> DialResult:
         if self.hung_up:
@@ -434,6 +499,7 @@ class SwitchChannel:
             return DialResult(status=DialStatus.CHANUNAVAIL)
         self._call = call
         comfort = await self._start_comfort(options)
+        handoff: Transfer | None = None
         try:
             status = await call.dial(legs, ring_timeout=timeout_s)
             if comfort is not None:
@@ -451,8 +517,13 @@ class SwitchChannel:
             answered_at = time.monotonic()
             if not await call.connect():
                 raise ChannelHungUp(self.name)
-            await self._bridged(call, options.call_limit_ms)
+            transfer = await self._bridged(call, winner, options)
             await self._hang_up_if_redirected(call)
+            if transfer is not None:
+                # A callee transferred by the caller goes on in the dialplan once the call
+                # has let go of its media (below, in ``finally``).
+                handoff = transfer if transfer.by_caller else None
+                await self._transfer(call, winner, transfer)
             ended = time.monotonic()
             callee_hung_up = call.callee_hung_up
             if not callee_hung_up:
@@ -471,6 +542,9 @@ class SwitchChannel:
         finally:
             self._call = None
             await call.release()
+            if handoff is not None and call.winner is not None:
+                self._service.continue_in_dialplan(call.winner, handoff.context,
+                                                   handoff.exten)
 
     def _raise_if_redirected(self) -> None:
         redirect = self._take_redirect()
@@ -484,19 +558,83 @@ class SwitchChannel:
             await call.hang_up_callees(HangupCause.NORMAL_CLEARING)
             raise redirect
 
-    async def _bridged(self, call: Call, limit_ms: int | None) -> None:
-        """Until either side hangs up, or the ``L()``/``S()`` limit ends the call."""
+    async def _bridged(self, call: Call, callee: OutboundLeg,
+                       options: DialOptions) -> Transfer | None:
+        """Until either side hangs up, the ``L()``/``S()`` limit ends the call, or a party
+        allowed to (``T`` the caller, ``t`` the callee) dials a blind transfer."""
+        limit_ms = options.call_limit_ms
         ended = asyncio.ensure_future(call.wait_for_hangup())
         gone = asyncio.ensure_future(self._hung_up.wait())
+        waiting: set[asyncio.Future[Any]] = {ended, gone}
+        transfer: asyncio.Task[Transfer] | None = None
+        if options.caller_transfer or options.callee_transfer:
+            transfer = asyncio.ensure_future(self._watch_transfer(callee, options))
+            waiting.add(transfer)
         try:
             done, _ = await asyncio.wait(
-                {ended, gone}, timeout=limit_ms / 1000 if limit_ms else None,
+                waiting, timeout=limit_ms / 1000 if limit_ms else None,
                 return_when=asyncio.FIRST_COMPLETED)
         finally:
-            ended.cancel()
-            gone.cancel()
+            for waiter in waiting:
+                waiter.cancel()
+            if transfer is not None:
+                self._waiters.forget_stream(callee.stream.stream_id)
         if not done:
             self.log.info("%s: call limit of %d ms reached", self.name, limit_ms)
+        if transfer is not None and transfer in done:
+            return transfer.result()
+        return None
+
+    async def _watch_transfer(self, callee: OutboundLeg, options: DialOptions) -> Transfer:
+        """The first complete blind transfer either allowed party dials."""
+        from_callee: asyncio.Queue[str] = asyncio.Queue()
+        if options.callee_transfer:
+            self._waiters.listen_digits(
+                callee.stream.stream_id,
+                lambda digit, ended, _ms: None if ended else from_callee.put_nowait(digit))
+        while not self._digits.empty():
+            self._digits.get_nowait()
+        sources: list[tuple[bool, asyncio.Queue[str]]] = []
+        if options.caller_transfer:
+            sources.append((True, self._digits))
+        if options.callee_transfer:
+            sources.append((False, from_callee))
+        while True:
+            by_caller, queue = await _first_digit(sources, BLIND_TRANSFER)
+            context = self._transfer_context(callee, by_caller)
+            number = TransferNumber(dialplan=await self._service.dialplan_now(),
+                                    context=context)
+            progress = Progress.MORE
+            while progress is Progress.MORE:
+                try:
+                    digit = await asyncio.wait_for(queue.get(), DIGIT_TIMEOUT_S)
+                except TimeoutError:
+                    progress = number.timed_out()
+                else:
+                    progress = number.feed(digit)
+            party = self.name if by_caller else callee.channel.name
+            if progress is Progress.COMPLETE:
+                self.log.info("%s transfers the call to %s@%s", party, number.digits, context)
+                return Transfer(by_caller=by_caller, context=context, exten=number.digits)
+            self.log.info("%s dialled %r to transfer to: no such extension in %s", party,
+                          number.digits, context)
+
+    def _transfer_context(self, callee: OutboundLeg, by_caller: bool) -> str:
+        """The transferer's context, unless it set ``TRANSFER_CONTEXT``."""
+        if by_caller:
+            override = self.get_variable("TRANSFER_CONTEXT")
+            return override or self.leg.channel.context
+        return callee.channel.variables.get("TRANSFER_CONTEXT") or callee.channel.context
+
+    async def _transfer(self, call: Call, callee: OutboundLeg, transfer: Transfer) -> None:
+        """Carry out a blind transfer: the transferer leaves, the other party goes on in the
+        dialplan at the number dialled. Always raises: the caller's Dial is over."""
+        if transfer.by_caller:
+            call.detach(callee)
+            await self.hangup(int(HangupCause.NORMAL_CLEARING))
+            raise ChannelHungUp(self.name)
+        await call.hang_up_callees(HangupCause.NORMAL_CLEARING)
+        raise ChannelRedirected(f"{transfer.context},{transfer.exten},1")
 
     async def _start_comfort(self, options: DialOptions) -> int | None:
         """What the caller hears while the callees ring: ``r`` ringback, ``m`` music.
@@ -625,6 +763,10 @@ class SwitchChannel:
         self._waiters.forget_stream(self.leg.stream.stream_id)
 
 
+_TONES: dict[str, Tone] = {"dial": "dial", "ring": "ringback", "ringback": "ringback",
+                          "busy": "busy", "congestion": "congestion"}
+"""indications.conf names the dialplan uses → the media plane's tones."""
+
 _DIAL_CAUSES = {
     DialStatus.BUSY: HangupCause.USER_BUSY,
     DialStatus.NOANSWER: HangupCause.NO_ANSWER,
@@ -652,4 +794,21 @@ def _ring_times(legs: Sequence[OutboundLeg]) -> tuple[int | None, int | None]:
     rings = [leg.ring_time_ms for leg in legs if leg.ring_time_ms is not None]
     progress = [leg.progress_time_ms for leg in legs if leg.progress_time_ms is not None]
     return (min(rings) if rings else None, min(progress) if progress else None)
+
+
+async def _first_digit(sources: Sequence[tuple[bool, asyncio.Queue[str]]],
+                       wanted: str) -> tuple[bool, asyncio.Queue[str]]:
+    """The source (``by_caller``, its queue) on which *wanted* is pressed first."""
+    while True:
+        getters = {asyncio.ensure_future(queue.get()): (by_caller, queue)
+                   for by_caller, queue in sources}
+        try:
+            done, _ = await asyncio.wait(getters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for getter in getters:
+                getter.cancel()
+        for getter in done:
+            source = getters[getter]
+            if getter.result() == wanted:
+                return source
 

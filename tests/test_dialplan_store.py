@@ -20,6 +20,7 @@ from softswitch.dialplan_store import (
     store_dialplan,
 )
 from softswitch.storage import Database, StorageError, Store
+from softswitch.storage.cache import ReadCache
 from softswitch.storage.records import AstDbPut, AstDbWrite
 
 DEMO = Path(__file__).resolve().parent.parent / "conf" / "extensions.conf"
@@ -64,7 +65,11 @@ def _steps(dialplan: Dialplan, context: str, exten: str) -> list[str]:
 # DialplanSource
 
 
-async def test_a_plain_sql_update_applies_to_the_next_call(store: Store, db_file: Path) -> None:
+async def test_a_plain_sql_update_applies_to_calls_100_ms_later(
+    store: Store, db_file: Path
+) -> None:
+    now = 0.0
+    store.cache = ReadCache(clock=lambda: now)
     await store_dialplan(store, parse_extensions_conf(RECORDED), merge=False)
     source = DialplanSource(store)
     first = await source.current()
@@ -82,6 +87,9 @@ async def test_a_plain_sql_update_applies_to_the_next_call(store: Store, db_file
             ('/var/lib/asterisk/scripts/wavtostereompeg/script.php --uniqueid="${UNIQUEID}"',),
         )
     other.close()
+    # Another program's write is not noticed: the version is read at most every 100 ms.
+    assert await source.current() is first
+    now += 0.1
     second = await source.current()
     assert second is not first
     assert _steps(second, "internal", "101")[0] == f"MixMonitor({STEREO})"

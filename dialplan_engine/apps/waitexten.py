@@ -13,8 +13,12 @@ Description:
     extension (``i`` when there is none). Without a digit it continues at the next priority
     when there is one, else at ``t``, else ``e`` (RESPONSETIMEOUT), else it hangs up.
 
-    Options ``m[(class)]`` (music on hold while waiting) and ``d[(tone)]`` (dial tone) are
-    accepted; the caller hears silence.
+    Options:
+
+    ``m(class)``  music on hold of *class* while waiting; ``m`` without a class is warned
+                  about and the caller hears silence (as in Asterisk);
+    ``d``         dial tone while waiting (Asterisk ignores an argument, ``d(x)``; so does
+                  this). When ``m`` is given, ``d`` is not used.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 NAME = "WaitExten"
 OPTIONS = OptionSpec(flags="", with_args="md")
+_DIAL_TONE = "dial"
 
 
 async def execute(state: ExecState, args: str) -> AppResult:
@@ -46,11 +51,27 @@ async def execute(state: ExecState, args: str) -> AppResult:
     except OptionError as exc:
         logger.warning("WaitExten: %s", exc)
         return HANGUP
-    if options.values:
-        logger.debug("WaitExten: options %s ignored (no tone source)", "".join(options.values))
     state.require_live_channel()
+    channel = state.channel
     timeout = state.response_timeout_s if seconds is None else seconds
-    digit = await state.channel.wait_for_digit(timeout)
+    music_class = options.arg("m")
+    if "m" in options and not music_class:
+        logger.warning("The 'm' option has been specified for WaitExten without a class.")
+        digit = await channel.wait_for_digit(timeout)
+    elif music_class:
+        await channel.start_music_on_hold(music_class)
+        try:
+            digit = await channel.wait_for_digit(timeout)
+        finally:
+            await channel.stop_music_on_hold()
+    elif "d" in options:
+        await channel.start_tone(_DIAL_TONE)
+        try:
+            digit = await channel.wait_for_digit(timeout)
+        finally:
+            await channel.stop_tone()
+    else:
+        digit = await channel.wait_for_digit(timeout)
     if digit is not None:
         return digit_result(digit)
     if state.exists(state.exten, state.priority + 1):

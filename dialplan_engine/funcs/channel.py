@@ -15,12 +15,20 @@ Description:
     * ``checkhangup`` — ``1`` when the channel is hanging up, else ``0``.
 
     Another item reads as empty and logs a warning.
+
+    Hangup handlers, write-only: ``Set(CHANNEL(hangup_handler_push)=[[context,]exten,]
+    priority[(args)])`` adds a subroutine to run, as with Gosub, once the channel has hung
+    up and ``h`` has run; the last pushed runs first, and the context and extension left
+    out are those of the channel at the time of the push. ``hangup_handler_pop`` removes
+    the last pushed handler and ``hangup_handler_wipe`` all of them; either then pushes
+    the value when it is not empty.
 """
 
 from __future__ import annotations
 
 import logging
 
+from dialplan_engine.args import expand_subroutine_target
 from dialplan_engine.scope import FunctionContext
 
 _log = logging.getLogger(__name__)
@@ -61,5 +69,18 @@ def write(ctx: FunctionContext, args: str, value: str) -> None:
         ctx.channel.language = value
     elif item == "accountcode":
         ctx.channel.accountcode = value
+    elif item in ("hangup_handler_push", "hangup_handler_pop", "hangup_handler_wipe"):
+        _change_hangup_handlers(ctx, item, value)
     else:
         _log.warning("Unknown or unavailable item requested: '%s'", args)
+
+
+def _change_hangup_handlers(ctx: FunctionContext, item: str, value: str) -> None:
+    handlers = ctx.hangup_handlers
+    if item == "hangup_handler_pop" and handlers:
+        handlers.pop()
+    elif item == "hangup_handler_wipe":
+        handlers.clear()
+    if value:
+        context, exten = ctx.builtin("CONTEXT") or "", ctx.builtin("EXTEN") or ""
+        handlers.append(expand_subroutine_target(value, context, exten))

@@ -36,7 +36,7 @@ def read(ctx: FunctionContext, args: str) -> str:
     zone_name = parts[1] if len(parts) > 1 else ""
     template = parts[2] if len(parts) > 2 else "%c"
     epoch = _epoch(epoch_text)
-    zone = _zone(zone_name)
+    zone = named_zone(zone_name)
     try:
         # Without a zone, astimezone() picks the system offset in force at that moment.
         moment = (
@@ -56,7 +56,7 @@ def _epoch(text: str) -> float:
     return float(match.group()) if match else time.time()
 
 
-def _zone(name: str) -> ZoneInfo | None:
+def named_zone(name: str) -> ZoneInfo | None:
     """The named zone; None for the system's own."""
     if not name:
         return None

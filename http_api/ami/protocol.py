@@ -137,6 +137,11 @@ class Response:
     """Whether the session ends after this answer is written (Logoff, failed Login)."""
     follow: tuple[Event, ...] = ()
     """Events written right after the answer (``FullyBooted`` after a Login)."""
+    event_list: bool = False
+    """A list response: ``EventList: start`` comes before the message, then :attr:`items`."""
+    items: tuple[ListItem, ...] = ()
+    """This request's own events, written after the answer with its ``ActionID``: a list's
+    items and its closing ``...Complete`` event."""
 
     @classmethod
     def success(
@@ -148,14 +153,51 @@ class Response:
     def error(cls, message: str, *, close: bool = False) -> Response:
         return cls(status=Status.ERROR, message=message, close=close)
 
+    @classmethod
+    def listing(
+        cls, message: str, items: Sequence[ListItem], *, complete: str,
+        extra: Sequence[tuple[str, str]] = (),
+    ) -> Response:
+        """Asterisk's list response: the answer with ``EventList: start``, *items*, then the
+        *complete* event with ``EventList: Complete``, ``ListItems`` and *extra* fields."""
+        closing = ListItem(name=complete, fields=(
+            ("EventList", "Complete"), ("ListItems", str(len(items))), *extra))
+        return cls(status=Status.SUCCESS, message=message, event_list=True,
+                   items=(*items, closing))
+
     def encode(self, action_id: str | None) -> bytes:
         pairs: list[tuple[str, str]] = [("Response", self.status.value)]
         if action_id is not None:
             pairs.append(("ActionID", action_id))
+        if self.event_list:
+            pairs.append(("EventList", "start"))
         if self.message is not None:
             pairs.append(("Message", self.message))
         pairs.extend(self.fields)
-        return serialize(pairs)
+        return serialize(pairs) + b"".join(item.encode(action_id) for item in self.items)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListItem:
+    """An event answering one request, such as an item of a list response.
+
+    Unlike an :class:`Event` it goes only to the session that asked, carries the request's
+    ``ActionID`` and no ``Privilege`` (unless its fields hold one, as ``Status`` does), and
+    no read class or event filter applies to it.
+    """
+
+    name: str
+    fields: Pairs = ()
+    action_id_last: bool = False
+    """Asterisk writes ``ActionID`` right after ``Event`` in most items, last in a few
+    (``DBGetResponse``, ``Status``)."""
+
+    def encode(self, action_id: str | None) -> bytes:
+        echo: Pairs = () if action_id is None else (("ActionID", action_id),)
+        head = (("Event", self.name),)
+        if self.action_id_last:
+            return serialize((*head, *self.fields, *echo))
+        return serialize((*head, *echo, *self.fields))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,8 +1,10 @@
 """One Manager API connection's state: who is logged in, what it may read, how to dispatch.
 
 The session does no I/O of its own: the server hands it messages and gets back the bytes to
-send, and pushes events through :meth:`Session.deliver`, which writes the ones the user may
-see through the ``write`` callback it was given.
+send, and pushes events through :meth:`Session.deliver`. The events the user may see and the
+session's filters let through are written through the ``write`` callback it was given (TCP),
+or kept in its :class:`EventQueue` for ``WaitEvent``: always for a session without a callback
+(HTTP), and on TCP while a ``WaitEvent`` is pending.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from http_api.ami.event_filter import FilterSet
+from http_api.ami.event_queue import EventQueue
 from http_api.ami.privileges import parse_event_mask
 from http_api.ami.protocol import Event, Message, Response
 from http_api.ami.throttle import LoginThrottle
@@ -44,7 +48,9 @@ class Session:
         peer_host: str,
         throttle: LoginThrottle,
         booted: Callable[[], bool],
-        write: Callable[[bytes], None],
+        write: Callable[[bytes], None] | None,
+        max_wait_s: float | None = None,
+        queue_limit: int = 1000,
     ) -> None:
         self.switch = switch
         self.actions = actions
@@ -53,6 +59,10 @@ class Session:
         self.throttle = throttle
         self.booted = booted
         self._write = write
+        self.max_wait_s = max_wait_s
+        """The longest a ``WaitEvent`` may wait (HTTP: before the client gives up); None: any."""
+        self.queue = EventQueue(queue_limit)
+        self.filters = FilterSet()
         self.login: Login | None = None
         self.event_mask: frozenset[str] = frozenset()
         self.challenge: str | None = None
@@ -99,7 +109,19 @@ class Session:
             return Response.error("Permission denied")
         return await action.handle(self, message)
 
+    @property
+    def queues_events(self) -> bool:
+        """Whether events wait in :attr:`queue` for ``WaitEvent`` (no connection to write to)."""
+        return self._write is None
+
     def deliver(self, event: Event) -> None:
-        """Send *event* if the session's mask holds every one of its classes."""
-        if self.login is not None and set(event.classes) <= self.event_mask:
+        """Pass on *event* if the session's mask holds all its classes and its filters allow."""
+        if self.login is None or not set(event.classes) <= self.event_mask:
+            return
+        if not self.filters.allows(event):
+            return
+        if self._write is not None and not self.queue.waiting:
             self._write(event.encode())
+        elif self.queue.put(event):
+            log.warning("manager user %s at %s does not collect its events: dropping the"
+                        " oldest", self.login.user.name, self.peer_host)

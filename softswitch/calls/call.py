@@ -127,6 +127,12 @@ class Call:
         self._enter_bridge(winner)
         return True
 
+    def detach(self, leg: OutboundLeg) -> None:
+        """*leg* leaves the call alive (a blind transfer moves it into the dialplan): the
+        call no longer releases its media or hangs it up."""
+        if leg in self.outbound:
+            self.outbound.remove(leg)
+
     def abandon(self) -> None:
         """The caller leaves (AMI Redirect): stop ringing, or end the wait on the bridge."""
         self._decided.set()

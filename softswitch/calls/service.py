@@ -6,6 +6,8 @@ Request-URI has no user); ``Dial`` comes back here for the legs it rings.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -13,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from dialplan_engine.apps.dial import parse_targets
 from dialplan_engine.channel_api import DialOptions, DialTarget
+from dialplan_engine.model import Dialplan
 from sip.address import Address
 from sip.errors import ParseError
 from sip.message import Request
@@ -66,6 +69,10 @@ from softswitch.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_S = 3.0
+"""How long a stopping switch waits for live calls to be hung up (a peer that does not
+answer our BYE would otherwise hold the stop for Timer F, 32 s)."""
+
 
 class CallService:
     def __init__(
@@ -101,6 +108,8 @@ class CallService:
         self.channels: dict[str, Channel] = {}
         """Every live channel by name, in creation order."""
         self.controls: dict[str, ChannelControl] = {}
+        self._no_channels = asyncio.Event()
+        self._no_channels.set()
         self.originated = TaskSet("originated calls")
         self.processed_calls = 0
         """Channels created since the start (the Manager's ``CoreProcessedCalls``)."""
@@ -188,8 +197,28 @@ class CallService:
             monitor_dir=self._paths.recordings, sip_domain=endpoint.sip_domain or "",
             post_recording=self.post_recording,
         )
-        self.controls[leg.channel.name] = switch_channel
+        self._control(leg.channel.name, switch_channel)
         return switch_channel
+
+    async def hang_up_all(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Hang up every live channel (BYE, or a final response to a ringing caller) and
+        give their dialplans up to *grace_s* to finish, ``h`` included: the switch is
+        stopping, and phones must not be left in a call with no one there."""
+        controls = list(self.controls.values())
+        if not controls:
+            return
+        log.info("hanging up %d channel(s)", len(controls))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_s):
+                await asyncio.gather(
+                    *(control.request_hangup(HangupCause.NORMAL_CLEARING)
+                      for control in controls),
+                    return_exceptions=True)
+                await self._no_channels.wait()
+
+    def _control(self, name: str, control: ChannelControl) -> None:
+        self.controls[name] = control
+        self._no_channels.clear()
 
     def control(self, name: str) -> ChannelControl | None:
         return self.controls.get(name)
@@ -218,6 +247,8 @@ class CallService:
     def _forget(self, channel: Channel, stream_id: int) -> None:
         self._by_stream.pop(stream_id, None)
         self.controls.pop(channel.name, None)
+        if not self.controls:
+            self._no_channels.set()
         if self.channels.pop(channel.name, None) is not None:
             channel.hang_up(channel.hangup_cause or HangupCause.NORMAL_CLEARING)
             self._events.publish(ChannelEnded(channel=channel))
@@ -346,6 +377,29 @@ class CallService:
             await switch_channel.close()
             await self._release_leg(leg)
 
+    async def dialplan_now(self) -> Dialplan:
+        return await self._dialplan.current()
+
+    def continue_in_dialplan(self, leg: OutboundLeg, context: str, exten: str) -> None:
+        """A dialled leg that was blind-transferred goes on in the dialplan on its own."""
+        self.originated.spawn(self._run_transferred(leg, context, exten))
+
+    async def _run_transferred(self, leg: OutboundLeg, context: str, exten: str) -> None:
+        endpoint = await self._store.get_endpoint(leg.channel.endpoint)
+        if endpoint is None:
+            await leg.hang_up(HangupCause.NORMAL_CLEARING)
+            await self._release_leg(leg)
+            return
+        switch_channel = self._switch_channel(OriginatedLeg(leg), endpoint)
+        try:
+            await self._dialplan.run(switch_channel, context, exten,
+                                     variables=dict(leg.channel.variables))
+        finally:
+            if not switch_channel.hung_up:
+                await switch_channel.hangup()
+            await switch_channel.close()
+            await self._release_leg(leg)
+
     async def _release_leg(self, leg: OutboundLeg) -> None:
         await release_stream(self._media, leg.stream, leg.channel, leg.log)
         if leg.on_release is not None:
@@ -416,7 +470,7 @@ class CallService:
             user_agent=self._user_agent, resource=dialed.resource,
         )
         leg.on_release = lambda: self._forget(channel, stream.stream_id)
-        self.controls[channel.name] = DialledLegControl(leg, self._events)
+        self._control(channel.name, DialledLegControl(leg, self._events))
         return leg
 
 

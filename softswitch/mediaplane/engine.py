@@ -22,6 +22,7 @@ import os
 import queue
 import select
 import socket
+import struct
 import time
 from collections.abc import Callable
 from typing import Any, Final
@@ -31,7 +32,12 @@ from rtp.dtmf import DigitStarted, DtmfEvent, DtmfReceiver
 from rtp.packet import RtpPacket, RtpParseError, peek_header, rewrite_header
 from rtp.seq import uint16_diff
 from softswitch.mediaplane.player import DigitPlayback, Loaded, Playbacks
-from softswitch.mediaplane.ports import PortPool, PortsExhausted, address_family
+from softswitch.mediaplane.ports import (
+    SCM_TIMESTAMPNS,
+    PortPool,
+    PortsExhausted,
+    address_family,
+)
 from softswitch.mediaplane.protocol import (
     Allocate,
     Bridge,
@@ -84,12 +90,32 @@ log = logging.getLogger(__name__)
 TICK_S = TICK_SAMPLES / SAMPLE_RATE
 """20 ms: every recording frame and every default packet is one tick long."""
 MAX_CATCH_UP = 5
-"""Missed ticks run back to back after a stall; beyond this many they are skipped."""
+"""Missed ticks run back to back after a stall; beyond this many they are skipped..."""
+MAX_RECORDING_CATCH_UP = 250
+"""...except by recordings, which catch up on up to this many (5 s); a longer stall than that
+is not the machine being busy but the process being stopped."""
 HOUSEKEEPING_TICKS = 10
 """RTP timeouts and RTCP are looked at every 200 ms, not every tick."""
+DRAIN_LIMIT = 16
+"""Datagrams read from one socket per readiness: a flooded socket waits for the next round
+rather than holding up every other stream."""
+MAX_QUEUE_DELAY_S = 0.3
+"""Audio that waited longer than this in our socket is not relayed (it is still recorded): the
+far end's jitter buffer would throw it away, and relaying it would keep the delay for good.
+ITU-T G.114 gives 400 ms one way as the most a conversation stands."""
+SHED_REPORT_S = 5.0
+"""Shed packets are logged as one line at most this often, not one line each."""
+MAX_EVENTS = 256
+"""Readiness events taken per round, so the tick is looked at between them; level-triggered
+epoll hands the rest over in the next round, oldest first."""
 _PACKET_BUFFER = 2048
 """Larger than any G.711 packet on an Ethernet MTU; a longer datagram is truncated and dropped."""
+_RTP_HEADER = 12
 _CONTROL_CHUNK = 1 << 16
+_DRAIN: Final = range(DRAIN_LIMIT)
+_TIMESPEC: Final = struct.Struct("@qq")
+"""``struct timespec`` on a 64-bit Linux: the payload of an ``SCM_TIMESTAMPNS`` message."""
+_STAMP_SPACE: Final = socket.CMSG_SPACE(_TIMESPEC.size)
 
 
 class _Deferred:
@@ -175,6 +201,7 @@ class MediaEngine:
         self._out_registered = False
         self._buf = bytearray(_PACKET_BUFFER)
         self._mv = memoryview(self._buf)
+        self._buffers = [self._buf]
         self._send_buf = bytearray(_PACKET_BUFFER)
         self._send_buf[0] = 0x80
         self._send_mv = memoryview(self._send_buf)
@@ -193,6 +220,9 @@ class MediaEngine:
         self._shutdown_request: int | None = None
         self.packets_malformed = 0
         self.packets_unexpected = 0
+        self.packets_shed = 0
+        self._shed_reported = 0
+        self._shed_reported_at = -math.inf
         self.send_errors = 0
         self.ticks_late = 0
         self._handlers: dict[type[Any], Callable[[Any], Payload | _Deferred]] = {
@@ -224,18 +254,18 @@ class MediaEngine:
         clock = self._clock
         poll = self._epoll.poll
         rtp_fds = self._rtp_fds
-        receive = self._receive
+        readable = self._readable
         control_fd = self._control.fileno()
         self._next_tick = clock() + TICK_S
         try:
             while not self._stopping:
                 timeout = self._next_tick - clock()
-                events = poll(timeout if timeout > 0 else 0)
+                events = poll(timeout if timeout > 0 else 0, MAX_EVENTS)
                 self._now = now = clock()
                 for fd, mask in events:
                     stream = rtp_fds.get(fd)
                     if stream is not None:
-                        receive(stream)
+                        readable(stream)
                     elif fd == control_fd:
                         self._control_ready(mask)
                     elif fd == self._mailbox.fd:
@@ -256,7 +286,11 @@ class MediaEngine:
         if behind >= MAX_CATCH_UP:
             self.ticks_late += behind
             log.warning("media loop %d ticks late; skipping them", behind)
-            self._next_tick = now
+            # Recordings still take a frame for every tick, so a file keeps the call's length
+            # and both directions stay aligned; their taps fill what did not arrive with silence.
+            for _ in range(min(behind, MAX_RECORDING_CATCH_UP)):
+                self._recordings.capture(now)
+            self._next_tick += behind * TICK_S
             behind = 0
         for _ in range(behind + 1):
             self._tick(now)
@@ -275,16 +309,59 @@ class MediaEngine:
 
     # --- the packet path ---------------------------------------------------------------------
 
-    def _receive(self, s: Stream) -> None:
-        buf = self._buf
-        try:
-            n, addr = s.rtp.recvfrom_into(buf)
-        except OSError:
-            # Spurious wake-up, or an ICMP error the kernel queued on the socket.
+    def _readable(self, s: Stream) -> None:
+        """Read what *s*'s RTP socket holds, up to :data:`DRAIN_LIMIT` datagrams, in order.
+
+        Reading to the end in one go is what keeps a socket's queue short when the loop gets
+        the CPU only now and then. A socket last seen empty longer than
+        :data:`MAX_QUEUE_DELAY_S` ago may hold audio that waited that long for us: that drain
+        asks the kernel when each datagram arrived and sheds the stale ones. (The process
+        being preempted in the middle of a quick drain is not noticed: that drain relays what
+        it reads, and the next one sheds.)
+        """
+        t = self._clock()
+        if t - s.rx_empty_at > MAX_QUEUE_DELAY_S:
+            self._drain_aged(s, t)
             return
-        mv = self._mv[:n]
-        head = peek_header(mv)
-        if head is None or n == _PACKET_BUFFER:
+        recv = s.rtp.recvfrom_into
+        buf = self._buf
+        packet = self._packet
+        for _ in _DRAIN:
+            try:
+                n, addr = recv(buf)
+            except BlockingIOError:
+                s.rx_empty_at = t
+                return
+            except OSError:
+                # An ICMP error the kernel queued on the socket; datagrams may follow it.
+                continue
+            packet(s, n, addr, False)
+
+    def _drain_aged(self, s: Stream, t: float) -> None:
+        # The kernel stamps arrivals with the real-time clock, whatever clock the loop runs on.
+        oldest = time.time() - MAX_QUEUE_DELAY_S
+        recv = s.rtp.recvmsg_into
+        buffers = self._buffers
+        for _ in _DRAIN:
+            try:
+                n, ancillary, _flags, addr = recv(buffers, _STAMP_SPACE)
+            except BlockingIOError:
+                s.rx_empty_at = t
+                return
+            except OSError:
+                continue
+            stale = False
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS:
+                    seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+                    stale = seconds + nanoseconds * 1e-9 < oldest
+            self._packet(s, n, addr, stale)
+
+    def _packet(self, s: Stream, n: int, addr: Sockaddr, stale: bool) -> None:
+        """One datagram in ``self._buf[:n]`` from *addr*; a *stale* one is heard, not relayed."""
+        buf = self._buf
+        head = peek_header(buf)
+        if head is None or n < _RTP_HEADER or n == _PACKET_BUFFER:
             self.packets_malformed += 1
             return
         if addr != s.rx_from and not self._accept_source(s, addr):
@@ -313,6 +390,7 @@ class MediaEngine:
         if pt == s.pt:
             codec = s.codec
         elif pt == s.dtmf_pt:
+            # Digits are never shed: an end packet that waited still ends its digit.
             self._receive_dtmf(s, n, marker=marker, seq=seq, ts=ts, now=now)
             return
         else:
@@ -323,6 +401,7 @@ class MediaEngine:
                 return
             codec = static
         if s.rx_tap is not None:
+            # A recording keeps what arrived, shed or not; its tap puts it in its place.
             span = _payload_span(buf, n)
             if span is not None:
                 s.rx_tap.push(
@@ -333,6 +412,9 @@ class MediaEngine:
                     codec=codec,
                     now=now,
                 )
+        if stale:
+            self.packets_shed += 1
+            return
         dst = s.peer
         if dst is None or not dst.relaying:
             return
@@ -356,7 +438,7 @@ class MediaEngine:
                     codec=dst.codec,
                     now=now,
                 )
-        self._transmit(dst, mv, now)
+        self._transmit(dst, self._mv[:n], now)
 
     def _transmit(self, dst: Stream, packet: memoryview, now: float) -> None:
         remote = dst.remote
@@ -491,6 +573,15 @@ class MediaEngine:
                     s.pair.rtcp.sendto(s.rtcp_report(now, wallclock, self._cname), target)
                 except OSError:
                     self.send_errors += 1
+        shed = self.packets_shed - self._shed_reported
+        if shed and now - self._shed_reported_at >= SHED_REPORT_S:
+            log.warning(
+                "shed %d packets that waited over %d ms for the media loop (short of CPU)",
+                shed,
+                round(MAX_QUEUE_DELAY_S * 1000),
+            )
+            self._shed_reported = self.packets_shed
+            self._shed_reported_at = now
 
     def _check_timeout(self, s: Stream, now: float) -> None:
         assert s.rtp_timeout_s is not None

@@ -61,6 +61,7 @@ _TONES: Final[dict[Tone, Cadence]] = {
     "ringback": Cadence(freqs=(440.0, 480.0), steps=((2.0, True), (4.0, False))),
     "busy": Cadence(freqs=(480.0, 620.0), steps=((0.5, True), (0.5, False))),
     "congestion": Cadence(freqs=(480.0, 620.0), steps=((0.25, True), (0.25, False))),
+    "dial": Cadence(freqs=(350.0, 440.0), steps=((1.0, True),)),
 }
 
 

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Literal, get_args
 Codec = Literal["PCMU", "PCMA"]
 Direction = Literal["sendrecv", "sendonly", "recvonly", "inactive"]
 """The direction in the SDP *we* sent to this peer: ``recvonly`` means we stop sending to it."""
-Tone = Literal["ringback", "beep", "busy", "congestion"]
+Tone = Literal["ringback", "beep", "busy", "congestion", "dial"]
 RecordingPaths = tuple[str | None, str | None, str | None, str | None]
 """Mixed, rx, tx and stereo, in that order; ``None`` where that file is not wanted."""
 RecordingReason = Literal["stopped", "dtmf", "silence", "maxduration", "hangup", "error"]

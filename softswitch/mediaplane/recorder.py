@@ -2,11 +2,12 @@
 
 A :class:`Tap` sits on one direction of a stream (what it receives, what it sends): a jitter
 buffer that undoes reordering and turns losses into silence. Every tick the engine takes
-exactly one tick of samples out of each tap, which keeps both directions aligned to the wall
-clock whatever either peer does. A :class:`Recording` collects those tick frames into
-one-second chunks and hands them to the :class:`RecordingWriter` thread, which mixes and
-writes them: nothing on the packet loop touches a file. :class:`Recordings` is the engine's
-bookkeeping from Record command to RecordingFinished event.
+exactly one tick of audio out of each tap, which keeps both directions aligned to the wall
+clock whatever either peer does. A :class:`Recording` collects those tick frames, still
+G.711 octets, into one-second chunks and hands them to the :class:`RecordingWriter` thread,
+which decodes, mixes and writes them: nothing on the packet loop touches a file, and the loop
+pays for no per-tick decoding (one numpy call per second instead of fifty).
+:class:`Recordings` is the engine's bookkeeping from Record command to RecordingFinished event.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 import soundfile  # type: ignore[import-untyped]
 
-from media.g711 import alaw_decode, ulaw_decode
+from media.g711 import alaw_decode, alaw_to_ulaw, ulaw_decode, ulaw_to_alaw
 from media.goertzel import is_silence
 from rtp.jitter import JitterBuffer
 from softswitch.mediaplane.protocol import (
@@ -51,48 +52,82 @@ SILENCE_DBOV = -42.0
 """Level below which a tick counts as silence: about Asterisk's default threshold of 256."""
 _MAX_BUFFERED_S = 0.5
 """A tap holds at most this much audio; a peer whose clock runs fast loses the excess."""
-_EMPTY: Samples = np.zeros(0, dtype=np.int16)
+
+Frame = bytes | None
+"""One tick of G.711 octets in a tap's law; ``None`` for a tick in which nothing was heard."""
+
+_IDLE_OCTET: Final[dict[Codec, int]] = {"PCMU": 0xFF, "PCMA": 0xD5}
+"""The octet nearest a zero sample in each law (A-law has none: 0xD5 is +8)."""
+_TRANSLATE: Final[dict[tuple[Codec, Codec], bytes]] = {
+    ("PCMU", "PCMA"): ulaw_to_alaw(bytes(range(256))),
+    ("PCMA", "PCMU"): alaw_to_ulaw(bytes(range(256))),
+}
 
 
 class Tap:
     """One direction of a stream, reordered by a jitter buffer and re-cut into tick frames.
 
-    Packets of any ptime go in; :meth:`pull` always returns one tick (160 samples), asking
-    the buffer for as many packets as that takes and keeping the remainder for the next
-    tick. A packet the buffer has nothing for becomes silence of one packet's length.
+    Packets of any ptime go in, in either law; :meth:`pull` returns one tick (160 octets in
+    the tap's law, fixed when it was made), asking the buffer for as many packets as that
+    takes and keeping the remainder for the next tick. A packet the buffer has nothing for
+    is silence of one packet's length; a tick that is nothing but is ``None``.
     """
 
-    __slots__ = ("_codec", "_jitter", "_pending", "_spp")
+    __slots__ = ("_idle", "_jitter", "_pending", "_spp", "law")
 
     def __init__(self, *, codec: Codec, samples_per_packet: int) -> None:
-        self._codec: Codec = codec
+        self.law: Codec = codec
         self._spp = samples_per_packet
+        self._idle = bytes((_IDLE_OCTET[codec],)) * samples_per_packet
         self._jitter = JitterBuffer(
             frame_samples=samples_per_packet,
             ptime=samples_per_packet / SAMPLE_RATE,
             max_packets=max(3, round(_MAX_BUFFERED_S * SAMPLE_RATE / samples_per_packet)),
         )
-        self._pending: Samples = _EMPTY
+        self._pending = b""
 
     def push(
         self, *, seq: int, timestamp: int, ssrc: int, payload: bytes, codec: Codec, now: float
     ) -> None:
-        self._codec = codec
+        if codec != self.law:
+            payload = payload.translate(_TRANSLATE[codec, self.law])
         self._jitter.put(seq=seq, timestamp=timestamp, payload=payload, arrival=now, ssrc=ssrc)
 
-    def pull(self, now: float) -> Samples:
+    def pull(self, now: float) -> Frame:
         pending = self._pending
-        while len(pending) < TICK_SAMPLES:
+        if not pending:
             payload = self._jitter.get(now)
             if payload is None:
-                frame = np.zeros(self._spp, dtype=np.int16)
-            elif self._codec == "PCMU":
-                frame = ulaw_decode(payload)
+                if self._spp >= TICK_SAMPLES:
+                    self._pending = self._idle[TICK_SAMPLES:]
+                    return None
+                pending = self._idle
+            elif len(payload) == TICK_SAMPLES:
+                # 20 ms packets, the common case: the packet is the frame.
+                return payload
             else:
-                frame = alaw_decode(payload)
-            pending = frame if not len(pending) else np.concatenate((pending, frame))
+                pending = payload
+        while len(pending) < TICK_SAMPLES:
+            payload = self._jitter.get(now)
+            pending += self._idle if payload is None else payload
         self._pending = pending[TICK_SAMPLES:]
         return pending[:TICK_SAMPLES]
+
+
+_SILENT_TICK: Final[dict[Codec, bytes]] = {
+    law: bytes((octet,)) * TICK_SAMPLES for law, octet in _IDLE_OCTET.items()
+}
+
+
+def decode_frames(law: Codec, frames: Sequence[Frame]) -> Samples:
+    """Tick frames to samples in one decode; a tick nothing was heard in is exact zeros."""
+    silent = _SILENT_TICK[law]
+    codes = b"".join(silent if frame is None else frame for frame in frames)
+    samples = alaw_decode(codes) if law == "PCMA" else ulaw_decode(codes)
+    for tick, frame in enumerate(frames):
+        if frame is None:
+            samples[tick * TICK_SAMPLES : (tick + 1) * TICK_SAMPLES] = 0
+    return samples
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +139,9 @@ class _Open:
 @dataclass(frozen=True, slots=True)
 class _Write:
     record_id: int
-    rx: Samples
-    tx: Samples
+    law: Codec
+    rx: list[Frame]
+    tx: list[Frame]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +187,9 @@ class RecordingWriter:
     def open(self, record_id: int, paths: RecordingPaths) -> None:
         self._queue.put(_Open(record_id, paths))
 
-    def write(self, record_id: int, rx: Samples, tx: Samples) -> None:
-        """Queue a chunk; the arrays are the writer's from now on."""
-        self._queue.put(_Write(record_id, rx, tx))
+    def write(self, record_id: int, law: Codec, rx: list[Frame], tx: list[Frame]) -> None:
+        """Queue a chunk of tick frames; the lists are the writer's from now on."""
+        self._queue.put(_Write(record_id, law, rx, tx))
 
     def close(self, record_id: int) -> None:
         self._queue.put(_Close(record_id))
@@ -199,9 +235,11 @@ class RecordingWriter:
         files = self._files.get(op.record_id)
         if not files:
             return
+        rx = decode_frames(op.law, op.rx)
+        tx = decode_frames(op.law, op.tx)
         try:
             for kind, sound in files:
-                sound.write(_render(kind, op.rx, op.tx))
+                sound.write(_render(kind, rx, tx))
         except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
             log.error("recording %d: write failed: %s", op.record_id, exc)
             self._errors[op.record_id] = str(exc)
@@ -243,7 +281,7 @@ class Recording:
     """One Record command being captured: tick frames in, chunks out, stop conditions."""
 
     __slots__ = (
-        "_fill",
+        "_law",
         "_max_ticks",
         "_rx",
         "_silence_ticks",
@@ -261,6 +299,7 @@ class Recording:
         cmd: Record,
         *,
         stream: Stream,
+        law: Codec,
         dtmf_streams: frozenset[int],
         writer: RecordingWriter,
     ) -> None:
@@ -269,29 +308,29 @@ class Recording:
         """The stream whose taps feed this recording (a bridge's first stream)."""
         self.dtmf_streams = dtmf_streams
         self.ticks = 0
+        self._law: Codec = law
+        """The law of the taps' frames."""
         self._writer = writer
         self._max_ticks = _ticks(cmd.max_duration_s)
         self._silence_ticks = _ticks(cmd.silence_s)
         self._silent = 0
-        self._fill = 0
-        self._rx, self._tx = self._chunk()
+        self._rx: list[Frame] = []
+        self._tx: list[Frame] = []
         writer.open(cmd.record_id, cmd.paths)
 
     @property
     def duration_s(self) -> float:
         return self.ticks * TICK_SAMPLES / SAMPLE_RATE
 
-    def add(self, rx: Samples, tx: Samples) -> RecordingReason | None:
+    def add(self, rx: Frame, tx: Frame) -> RecordingReason | None:
         """Take one tick of both directions; the reason to stop, if one was reached."""
-        start = self._fill
-        self._rx[start : start + TICK_SAMPLES] = rx
-        self._tx[start : start + TICK_SAMPLES] = tx
-        self._fill = start + TICK_SAMPLES
+        self._rx.append(rx)
+        self._tx.append(tx)
         self.ticks += 1
-        if self._fill == len(self._rx):
+        if len(self._rx) == CHUNK_TICKS:
             self._flush()
         if self._silence_ticks is not None:
-            if is_silence(rx, SILENCE_DBOV):
+            if rx is None or is_silence(decode_frames(self._law, (rx,)), SILENCE_DBOV):
                 self._silent += 1
                 if self._silent >= self._silence_ticks:
                     return "silence"
@@ -307,15 +346,10 @@ class Recording:
         self._writer.close(self.cmd.record_id)
 
     def _flush(self) -> None:
-        if self._fill:
-            self._writer.write(self.cmd.record_id, self._rx[: self._fill], self._tx[: self._fill])
-            self._rx, self._tx = self._chunk()
-            self._fill = 0
-
-    @staticmethod
-    def _chunk() -> tuple[Samples, Samples]:
-        size = CHUNK_TICKS * TICK_SAMPLES
-        return np.empty(size, dtype=np.int16), np.empty(size, dtype=np.int16)
+        if self._rx:
+            self._writer.write(self.cmd.record_id, self._law, self._rx, self._tx)
+            self._rx = []
+            self._tx = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,11 +389,17 @@ class Recordings:
     def start(self, cmd: Record, stream: Stream, dtmf_streams: frozenset[int]) -> None:
         if cmd.record_id in self._active or cmd.record_id in self._closing:
             raise CommandError(ErrorCode.DUPLICATE_ID, f"recording {cmd.record_id} exists")
-        recording = Recording(cmd, stream=stream, dtmf_streams=dtmf_streams, writer=self._writer)
         if stream.rx_tap is None or stream.tx_tap is None:
             stream.rx_tap = Tap(codec=stream.codec, samples_per_packet=stream.spp)
             stream.tx_tap = Tap(codec=stream.codec, samples_per_packet=stream.spp)
             self._tapped.add(stream)
+        recording = Recording(
+            cmd,
+            stream=stream,
+            law=stream.rx_tap.law,
+            dtmf_streams=dtmf_streams,
+            writer=self._writer,
+        )
         stream.recordings.append(recording)
         self._active[cmd.record_id] = recording
 

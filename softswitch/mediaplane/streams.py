@@ -99,6 +99,7 @@ class Stream:
         "rtp_timeout_s",
         "rx_base",
         "rx_count",
+        "rx_empty_at",
         "rx_epoch",
         "rx_ext_max",
         "rx_from",
@@ -153,6 +154,8 @@ class Stream:
         self.rtcp_expected_prior = 0
         self.rtcp_received_prior = 0
         self.last_rx: float | None = None
+        self.rx_empty_at = -math.inf
+        """When the RTP socket was last read to the end; long ago, it may hold stale audio."""
         self.timeout_since = 0.0
         self.timed_out = False
         self.rx_ssrc = -1

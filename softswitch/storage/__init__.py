@@ -11,7 +11,11 @@ from softswitch.storage.database import Database
 from softswitch.storage.fields import parse_bool
 from softswitch.storage.records import (
     AorRecord,
+    ApiAccessGroupRecord,
+    ApiAccessRecord,
+    ApiUserRecord,
     AuthRecord,
+    CdrRecord,
     ContactRecord,
     DomainAliasRecord,
     EndpointRecord,
@@ -27,7 +31,11 @@ from softswitch.storage.repository import StorageError, Store
 
 __all__ = [
     "AorRecord",
+    "ApiAccessGroupRecord",
+    "ApiAccessRecord",
+    "ApiUserRecord",
     "AuthRecord",
+    "CdrRecord",
     "ContactRecord",
     "Database",
     "DomainAliasRecord",

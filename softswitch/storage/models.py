@@ -9,13 +9,27 @@ are portable: every table works on SQLite and PostgreSQL alike.
 
 Columns that are ours, not Asterisk's: ``ps_endpoints.sip_domain``, and in ``ps_contacts``
 ``aor``, ``cseq``, ``contact_header``, ``instance_id``, ``reg_id``, ``source_*``, ``status``
-and ``rtt_ms``. The table that is ours: ``softswitch_dialplan_changes``, a counter that
-triggers bump on every write to the dialplan tables (see migration 0002).
+and ``rtt_ms``; ``cdr`` has Evolvex's ``source``, ``destination``, ``direction`` and
+``group_uuid``, and a key ``id``. The table that is ours: ``softswitch_dialplan_changes``, a
+counter that triggers bump on every write to the dialplan tables (see migration 0002).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, Integer, MetaData, String, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 FLAG = String(5)
@@ -270,6 +284,53 @@ class DialplanChanges(Base):
     serial: Mapped[int] = mapped_column(BigInteger)
 
 
+CDR_TIME = DateTime().with_variant(
+    sqlite.DATETIME(  # type: ignore[no-untyped-call]  # the dialect's types are unannotated
+        storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"
+    ),
+    "sqlite",
+)
+"""A CDR time: local, whole seconds; SQLite keeps the text Asterisk writes,
+``YYYY-MM-DD HH:MM:SS``, so that text ranges compare as times."""
+
+
+class Cdr(Base):
+    """One call detail record: Asterisk's ``cdr`` columns and Evolvex's four extras.
+
+    A site's table may hold more columns, filled from CDR variables of the same name: the
+    writer inserts into the columns it finds, not into this model (see ``Store.insert_cdrs``).
+    """
+
+    __tablename__ = "cdr"
+
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
+    accountcode: Mapped[str | None] = mapped_column(String(80))
+    src: Mapped[str | None] = mapped_column(String(80))
+    dst: Mapped[str | None] = mapped_column(String(80))
+    dcontext: Mapped[str | None] = mapped_column(String(80))
+    clid: Mapped[str | None] = mapped_column(String(80))
+    channel: Mapped[str | None] = mapped_column(String(80))
+    dstchannel: Mapped[str | None] = mapped_column(String(80))
+    lastapp: Mapped[str | None] = mapped_column(String(80))
+    lastdata: Mapped[str | None] = mapped_column(String(80))
+    start: Mapped[datetime | None] = mapped_column(CDR_TIME, index=True)
+    answer: Mapped[datetime | None] = mapped_column(CDR_TIME)
+    end: Mapped[datetime | None] = mapped_column(CDR_TIME)
+    duration: Mapped[int | None] = mapped_column(Integer)
+    billsec: Mapped[int | None] = mapped_column(Integer)
+    disposition: Mapped[str | None] = mapped_column(String(45))
+    amaflags: Mapped[str | None] = mapped_column(String(45))
+    userfield: Mapped[str | None] = mapped_column(String(256))
+    uniqueid: Mapped[str | None] = mapped_column(String(150))
+    linkedid: Mapped[str | None] = mapped_column(String(150))
+    peeraccount: Mapped[str | None] = mapped_column(String(80))
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(80))
+    destination: Mapped[str | None] = mapped_column(String(80))
+    direction: Mapped[str | None] = mapped_column(String(20))
+    group_uuid: Mapped[str | None] = mapped_column(String(36))
+
+
 class ManagerUser(Base):
     """A Manager API (AMI) login, as a ``[user]`` section of ``manager.conf`` describes it."""
 
@@ -281,3 +342,52 @@ class ManagerUser(Base):
     write: Mapped[str] = mapped_column(LIST, server_default="")
     acl: Mapped[str] = mapped_column(LIST, server_default="")
     """``deny``/``permit`` rules in file order, as ``deny:NET,permit:NET``: the last match wins."""
+
+
+UUID = String(36)
+"""A UUID as text (``8-4-4-4-12`` hex digits), the same on SQLite and PostgreSQL."""
+
+
+class ApiAccessGroup(Base):
+    """An Evolvex API access group: the set of contexts its users' keys may use."""
+
+    __tablename__ = "api_access_groups"
+
+    uuid: Mapped[str] = mapped_column(UUID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(NAME, server_default="")
+
+
+class ApiUser(Base):
+    """An Evolvex API key and whose it is; ``enable`` is ``yes`` or ``no``."""
+
+    __tablename__ = "api_users"
+    __table_args__ = (
+        UniqueConstraint("name", name="api_users_name_uq"),
+        UniqueConstraint("api_key", name="api_users_api_key_uq"),
+    )
+
+    uuid: Mapped[str] = mapped_column(UUID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(NAME, server_default="")
+    enable: Mapped[str] = mapped_column(FLAG, server_default="yes")
+    api_key: Mapped[str] = mapped_column(UUID)
+    group_uuid: Mapped[str] = mapped_column(
+        UUID, ForeignKey("api_access_groups.uuid", name="api_users_group_fk")
+    )
+
+
+class ApiAccess(Base):
+    """One context (``name``, e.g. ``incoming``) an access group may originate into."""
+
+    __tablename__ = "api_access"
+    __table_args__ = (
+        UniqueConstraint("group_uuid", "name", name="api_access_group_name_uq"),
+    )
+
+    uuid: Mapped[str] = mapped_column(UUID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(NAME, server_default="")
+    group_uuid: Mapped[str] = mapped_column(
+        UUID, ForeignKey("api_access_groups.uuid", name="api_access_group_fk")
+    )

@@ -9,6 +9,8 @@ on construction and raise ValueError naming the field.
 
 from __future__ import annotations
 
+import datetime
+import enum
 import hashlib
 from dataclasses import dataclass, field
 
@@ -371,6 +373,88 @@ AstDbWrite = AstDbPut | AstDbDelete | AstDbDeleteTree
 """One change to ``astdb``, as :meth:`~softswitch.storage.repository.Store.astdb_apply` takes."""
 
 
+class Disposition(enum.StrEnum):
+    """``cdr.disposition``: how the pairing of the record ended, spelled as Asterisk does."""
+
+    ANSWERED = "ANSWERED"
+    NO_ANSWER = "NO ANSWER"
+    BUSY = "BUSY"
+    FAILED = "FAILED"
+    CONGESTION = "CONGESTION"
+    CANCEL = "CANCEL"
+
+
+class AmaFlags(enum.StrEnum):
+    """``cdr.amaflags``: what the record is for; Asterisk's default is DOCUMENTATION."""
+
+    OMIT = "OMIT"
+    BILLING = "BILLING"
+    DOCUMENTATION = "DOCUMENTATION"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CdrRecord:
+    """``cdr``: one call detail record with Asterisk's columns and Evolvex's four extras.
+
+    Empty text is None, stored as NULL, as in the rows Evolvex's ``get_log_cdr`` returns.
+    Times are local and whole seconds, without a time zone, as Asterisk writes them.
+    """
+
+    channel: str
+    """Party A's channel name."""
+    uniqueid: str
+    """Party A's UNIQUEID."""
+    linkedid: str
+    start: datetime.datetime
+    end: datetime.datetime
+    duration: int
+    """Whole seconds from start to end, rounded down."""
+    billsec: int
+    """Whole seconds from answer to end, rounded down; 0 when unanswered."""
+    disposition: Disposition
+    sequence: int
+    answer: datetime.datetime | None = None
+    amaflags: AmaFlags = AmaFlags.DOCUMENTATION
+    accountcode: str | None = None
+    src: str | None = None
+    dst: str | None = None
+    dcontext: str | None = None
+    clid: str | None = None
+    dstchannel: str | None = None
+    lastapp: str | None = None
+    lastdata: str | None = None
+    userfield: str | None = None
+    peeraccount: str | None = None
+    source: str | None = None
+    destination: str | None = None
+    direction: str | None = None
+    group_uuid: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+    """CDR variables (``Set(CDR(route)=27)``), for a site's columns of the same name; not
+    read back, since the table cannot tell such a column from any other."""
+
+    def __post_init__(self) -> None:
+        for name in ("start", "answer", "end"):
+            value: datetime.datetime | None = getattr(self, name)
+            if value is not None and (value.tzinfo is not None or value.microsecond):
+                raise ValueError(f"CDR {name} must be a local time in whole seconds")
+        if self.duration < 0 or self.billsec < 0:
+            raise ValueError("CDR duration and billsec cannot be negative")
+
+    def columns(self) -> dict[str, object]:
+        """The record as ``cdr`` column values, in the table's order."""
+        return {name: getattr(self, name) for name in CDR_COLUMNS}
+
+
+CDR_COLUMNS = (
+    "accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp",
+    "lastdata", "start", "answer", "end", "duration", "billsec", "disposition", "amaflags",
+    "userfield", "uniqueid", "linkedid", "peeraccount", "sequence", "source", "destination",
+    "direction", "group_uuid",
+)
+"""The columns of ``cdr`` that records carry, in Asterisk's order then Evolvex's."""
+
+
 ACL_ACTIONS = ("permit", "deny")
 
 
@@ -393,3 +477,45 @@ class ManagerUserRecord:
         for action, _network in self.acl:
             if action not in ACL_ACTIONS:
                 raise ValueError(f"manager user {self.name}: ACL rule {action!r} is not allowed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiUserRecord:
+    """``api_users``: one Evolvex API key, whose it is, and the access group it belongs to."""
+
+    uuid: str
+    name: str
+    api_key: str
+    group_uuid: str
+    description: str = ""
+    enabled: bool = True
+    """Stored as ``enable`` = ``yes``/``no``; a disabled key is known but refused (403)."""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("an API user needs a name")
+        if not self.api_key:
+            raise ValueError(f"API user {self.name}: no key")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiAccessGroupRecord:
+    """``api_access_groups``: a named set of contexts shared by API users."""
+
+    uuid: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiAccessRecord:
+    """``api_access``: one dialplan context (``name``) an access group may use."""
+
+    uuid: str
+    name: str
+    group_uuid: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("an API access entry needs a context name")

@@ -10,18 +10,24 @@ a required value is skipped and logged. Database failures surface as :class:`Sto
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
+    Connection,
     Delete,
     Row,
     Select,
     String,
     Table,
+    TextClause,
+    UpdateBase,
     bindparam,
     delete,
+    event,
     func,
     insert,
     select,
@@ -33,6 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialplan_engine.model import RealtimeRow
 from softswitch.storage import models
+from softswitch.storage.cache import ALL_TABLES, ReadCache
+from softswitch.storage.cdrs import CdrTable
 from softswitch.storage.fields import record_specs, record_to_row, record_values_from_row
 from softswitch.storage.ipmatch import (
     HostResolver,
@@ -45,11 +53,15 @@ from softswitch.storage.ipmatch import (
 from softswitch.storage.records import (
     CONTACT_STATUSES,
     AorRecord,
+    ApiAccessGroupRecord,
+    ApiAccessRecord,
+    ApiUserRecord,
     AstDbDelete,
     AstDbDeleteTree,
     AstDbPut,
     AstDbWrite,
     AuthRecord,
+    CdrRecord,
     ContactRecord,
     DomainAliasRecord,
     EndpointRecord,
@@ -141,7 +153,15 @@ STATIC = _table(models.StaticExtension)
 ASTDB = _table(models.AstDb)
 DIALPLAN_CHANGES = _table(models.DialplanChanges)
 MANAGER_USERS = _table(models.ManagerUser)
+API_USERS = _table(models.ApiUser)
+API_GROUPS = _table(models.ApiAccessGroup)
+API_ACCESS = _table(models.ApiAccess)
 
+_WRITTEN = "softswitch_tables_written"
+"""Key in a connection's ``info``: the tables its current transaction has written."""
+_DIALPLAN_VERSION_TTL_S = 0.1
+"""How stale the dialplan may be after another program's edit: a check per call would cost
+one query per call, one per 100 ms costs nothing at any call rate."""
 _GLOBALS_CATEGORY = "globals"
 _EXTENSIONS_FILE = "extensions.conf"
 _ROW_KEY = ("context", "exten", "priority")
@@ -185,10 +205,31 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 class Store:
     """Every query the switch makes, as async methods returning records."""
 
-    def __init__(self, engine: AsyncEngine, write_engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, write_engine: AsyncEngine, cache: ReadCache | None = None
+    ) -> None:
         self._engine = engine
         self._write_engine = write_engine
         self._resolver = HostResolver()
+        self._cdrs = CdrTable()
+        self.cache = cache or ReadCache()
+        """What the per-request lookups remember (see :mod:`softswitch.storage.cache`)."""
+        # On the engine both engines share, so that every write through it is noticed,
+        # whichever method (or test) makes it.
+        event.listen(engine.sync_engine, "after_execute", self._note_write)
+
+    def _note_write(self, conn: Connection, statement: object, *_: object) -> None:
+        if isinstance(statement, UpdateBase):
+            # A write to a join or an alias has no one name: forget everything.
+            tables = {getattr(statement.table, "name", ALL_TABLES)}
+        elif isinstance(statement, TextClause):
+            tables = {ALL_TABLES}
+        else:
+            return
+        # Forgotten now, as a statement outside a transaction is already committed; and
+        # again by _writing after the commit, as reads in between still saw the old rows.
+        self.cache.invalidate(tables)
+        conn.info.setdefault(_WRITTEN, set()).update(tables)
 
     @contextlib.asynccontextmanager
     async def _reading(self, what: str) -> AsyncIterator[AsyncConnection]:
@@ -200,12 +241,23 @@ class Store:
 
     @contextlib.asynccontextmanager
     async def _writing(self, what: str) -> AsyncIterator[AsyncConnection]:
+        written: set[str] = set()
         try:
             async with self._write_engine.begin() as conn:
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    written = conn.info.pop(_WRITTEN, written)
         # sqlite3 refuses integers wider than 64 bits itself, before SQLAlchemy wraps errors.
         except (SQLAlchemyError, OverflowError) as exc:
             raise StorageError(f"{what}: {exc}") from exc
+        finally:
+            self.cache.invalidate(written)
+
+    async def _cached_get(self, kind: _Kind[R], id: str) -> R | None:
+        return await self.cache.fetch(
+            (kind.noun, id), (kind.table.name,), lambda: self._get(kind, id)
+        )
 
     async def _get(self, kind: _Kind[R], id: str) -> R | None:
         async with self._reading(f"reading {kind.noun} {id!r}") as conn:
@@ -231,7 +283,7 @@ class Store:
     # Endpoints
 
     async def get_endpoint(self, id: str) -> EndpointRecord | None:
-        return await self._get(ENDPOINTS, id)
+        return await self._cached_get(ENDPOINTS, id)
 
     async def list_endpoints(self) -> list[EndpointRecord]:
         return await self._list(ENDPOINTS)
@@ -263,6 +315,12 @@ class Store:
 
     async def find_endpoint_by_auth_username(self, username: str) -> EndpointRecord | None:
         """The endpoint whose inbound auth has this digest username (or id, lacking one)."""
+        return await self.cache.fetch(
+            ("auth username", username), (AUTHS.table.name, ENDPOINTS.table.name),
+            lambda: self._find_endpoint_by_auth_username(username),
+        )
+
+    async def _find_endpoint_by_auth_username(self, username: str) -> EndpointRecord | None:
         auths = AUTHS.table
         endpoints = ENDPOINTS.table
         matching_auths = select(auths.c.id).where(
@@ -285,6 +343,12 @@ class Store:
 
         Endpoints whose ``identify_by`` excludes ``ip`` are passed over, as Asterisk does.
         """
+        return await self.cache.fetch(
+            ("ip", host, port), (IDENTIFIES.table.name, ENDPOINTS.table.name),
+            lambda: self._find_endpoint_by_ip(host, port),
+        )
+
+    async def _find_endpoint_by_ip(self, host: str, port: int | None) -> EndpointRecord | None:
         address = parse_address(host)
         if address is None:
             return None
@@ -337,7 +401,7 @@ class Store:
     # Auths, AORs, identifies, registrations, transports, domain aliases
 
     async def get_auth(self, id: str) -> AuthRecord | None:
-        return await self._get(AUTHS, id)
+        return await self._cached_get(AUTHS, id)
 
     async def list_auths(self) -> list[AuthRecord]:
         return await self._list(AUTHS)
@@ -349,7 +413,7 @@ class Store:
         return await self._delete(AUTHS, id)
 
     async def get_aor(self, id: str) -> AorRecord | None:
-        return await self._get(AORS, id)
+        return await self._cached_get(AORS, id)
 
     async def list_aors(self) -> list[AorRecord]:
         return await self._list(AORS)
@@ -418,7 +482,22 @@ class Store:
 
     # Contacts
 
-    async def list_contacts(self, aor: str) -> list[ContactRecord]:
+    async def list_contacts(self, aor: str, *, fresh: bool = False) -> list[ContactRecord]:
+        """The contacts of *aor* by id; *fresh* skips the cache, for a read-modify-write
+        that another node sharing the database may race."""
+        if fresh:
+            return await self._list_contacts(aor)
+        contacts = await self.cache.fetch(
+            ("contacts", aor), (CONTACTS.table.name,),
+            lambda: self._list_contacts_tuple(aor),
+        )
+        return list(contacts)
+
+    async def _list_contacts_tuple(self, aor: str) -> tuple[ContactRecord, ...]:
+        # Remembered as a tuple: every caller gets its own list to change.
+        return tuple(await self._list_contacts(aor))
+
+    async def _list_contacts(self, aor: str) -> list[ContactRecord]:
         table = CONTACTS.table
         async with self._reading(f"listing contacts of {aor!r}") as conn:
             result = await conn.execute(
@@ -599,7 +678,15 @@ class Store:
         Triggers (migration 0002) count the writes in the writer's transaction, so this is a
         one-row read. After a change, read the version before the rows: a write landing in
         between then costs one extra reload, never a stale dialplan.
+
+        Remembered for 100 ms, and forgotten at once when this store writes either table.
         """
+        return await self.cache.fetch(
+            ("dialplan version",), (EXTENSIONS.name, STATIC.name, DIALPLAN_CHANGES.name),
+            self._dialplan_version, ttl_s=_DIALPLAN_VERSION_TTL_S,
+        )
+
+    async def _dialplan_version(self) -> str:
         async with self._reading("reading the dialplan version") as conn:
             serial = await conn.scalar(_VERSION_SELECT)
         return str(serial or 0)
@@ -656,6 +743,101 @@ class Store:
             await conn.execute(delete(MANAGER_USERS))
             if rows:
                 await conn.execute(insert(MANAGER_USERS), rows)
+
+    # Evolvex API users and access groups
+
+    async def add_api_user(self, user: ApiUserRecord, group: ApiAccessGroupRecord,
+                           access: Sequence[ApiAccessRecord]) -> None:
+        """Create *user* with its own access *group* and the group's entries, all or nothing.
+
+        A name or key already in use raises :class:`StorageError`.
+        """
+        async with self._writing(f"adding API user {user.name!r}") as conn:
+            await conn.execute(insert(API_GROUPS).values(
+                uuid=group.uuid, name=group.name, description=group.description))
+            if access:
+                await conn.execute(insert(API_ACCESS), [
+                    {"uuid": entry.uuid, "name": entry.name, "description": entry.description,
+                     "group_uuid": entry.group_uuid}
+                    for entry in access
+                ])
+            await conn.execute(insert(API_USERS).values(_api_user_row(user)))
+
+    async def get_api_user(self, name: str) -> ApiUserRecord | None:
+        return await self._api_user(API_USERS.c.name == name, f"reading API user {name!r}")
+
+    async def get_api_user_by_key(self, api_key: str) -> ApiUserRecord | None:
+        return await self._api_user(API_USERS.c.api_key == api_key, "looking up an API key")
+
+    async def _api_user(self, where: ColumnElement[bool], what: str) -> ApiUserRecord | None:
+        async with self._reading(what) as conn:
+            row = (await conn.execute(select(API_USERS).where(where))).first()
+        return None if row is None else _api_user(row)
+
+    async def list_api_users(self) -> list[ApiUserRecord]:
+        statement = select(API_USERS).order_by(API_USERS.c.name)
+        async with self._reading("listing API users") as conn:
+            rows = (await conn.execute(statement)).all()
+        return [_api_user(row) for row in rows]
+
+    async def list_api_access(self, group_uuid: str) -> list[ApiAccessRecord]:
+        """The contexts of one access group, by name."""
+        statement = (select(API_ACCESS).where(API_ACCESS.c.group_uuid == group_uuid)
+                     .order_by(API_ACCESS.c.name))
+        async with self._reading(f"listing API access of group {group_uuid!r}") as conn:
+            rows = (await conn.execute(statement)).all()
+        return [_api_access(row) for row in rows]
+
+    async def get_api_access(self, group_uuid: str, context: str) -> ApiAccessRecord | None:
+        """The entry letting *group_uuid* use *context*, or None when it may not."""
+        statement = select(API_ACCESS).where(
+            (API_ACCESS.c.group_uuid == group_uuid) & (API_ACCESS.c.name == context))
+        async with self._reading(f"reading API access to {context!r}") as conn:
+            row = (await conn.execute(statement)).first()
+        return None if row is None else _api_access(row)
+
+    async def set_api_user_enabled(self, name: str, enabled: bool) -> bool:
+        """Enable or disable a key; False when there is no such user."""
+        statement = (update(API_USERS).where(API_USERS.c.name == name)
+                     .values(enable="yes" if enabled else "no"))
+        async with self._writing(f"{'enabling' if enabled else 'disabling'} API user"
+                                 f" {name!r}") as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
+
+    async def remove_api_user(self, name: str) -> bool:
+        """Delete a user, and its access group once no other user belongs to it."""
+        async with self._writing(f"removing API user {name!r}") as conn:
+            group = await conn.scalar(
+                select(API_USERS.c.group_uuid).where(API_USERS.c.name == name))
+            if group is None:
+                return False
+            await conn.execute(delete(API_USERS).where(API_USERS.c.name == name))
+            still_used = await conn.scalar(
+                select(func.count()).select_from(API_USERS)
+                .where(API_USERS.c.group_uuid == group))
+            if not still_used:
+                await conn.execute(delete(API_ACCESS).where(API_ACCESS.c.group_uuid == group))
+                await conn.execute(delete(API_GROUPS).where(API_GROUPS.c.uuid == group))
+        return True
+
+    # Call detail records
+
+    async def insert_cdrs(self, rows: Sequence[CdrRecord]) -> None:
+        """Write *rows* into ``cdr`` in one transaction, by column name (see
+        :mod:`softswitch.storage.cdrs`): a site's extra columns get CDR variables."""
+        if not rows:
+            return
+        async with self._writing(f"writing {len(rows)} CDR(s)") as conn:
+            await self._cdrs.insert(conn, rows)
+
+    async def cdrs_between(
+        self, start: datetime.datetime, end: datetime.datetime
+    ) -> list[CdrRecord]:
+        """The records that started from *start* to *end*, both included, by start then
+        sequence; naive times are local, as the table keeps them."""
+        async with self._reading("reading CDRs") as conn:
+            return await self._cdrs.between(conn, start, end)
 
     # AstDB
 
@@ -856,6 +1038,40 @@ def _manager_user(row: Row[Any]) -> ManagerUserRecord:
         read=tuple(_split_list(mapping["read"])),
         write=tuple(_split_list(mapping["write"])),
         acl=tuple(acl),
+    )
+
+
+def _api_user_row(user: ApiUserRecord) -> dict[str, object]:
+    return {
+        "uuid": user.uuid,
+        "name": user.name,
+        "description": user.description,
+        "enable": "yes" if user.enabled else "no",
+        "api_key": user.api_key,
+        "group_uuid": user.group_uuid,
+    }
+
+
+def _api_user(row: Row[Any]) -> ApiUserRecord:
+    mapping = row._mapping
+    return ApiUserRecord(
+        uuid=str(mapping["uuid"]),
+        name=str(mapping["name"]),
+        description=str(mapping["description"] or ""),
+        # Any of Asterisk's true spellings, so a row edited by hand reads as meant.
+        enabled=str(mapping["enable"] or "").strip().lower() in _TRUE_SPELLINGS,
+        api_key=str(mapping["api_key"]),
+        group_uuid=str(mapping["group_uuid"]),
+    )
+
+
+def _api_access(row: Row[Any]) -> ApiAccessRecord:
+    mapping = row._mapping
+    return ApiAccessRecord(
+        uuid=str(mapping["uuid"]),
+        name=str(mapping["name"]),
+        description=str(mapping["description"] or ""),
+        group_uuid=str(mapping["group_uuid"]),
     )
 
 

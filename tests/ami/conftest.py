@@ -34,7 +34,7 @@ class FakeStore:
 
 def fake_switch() -> Switch:
     return cast("Switch", SimpleNamespace(
-        store=FakeStore(), events=EventBus(), started_at=time.time() - 5,
+        store=FakeStore(), events=EventBus(), started_at=time.time() - 5, reloaded_at=None,
         calls=SimpleNamespace(channels={"PJSIP/101-1": object()}, processed_calls=3),
         config=SimpleNamespace(node_name="test-node"),
     ))

@@ -105,6 +105,7 @@ class FakeChannel:
         self.mixmonitors: list[MixMonitorRequest] = []
         self.agis: list[tuple[str, tuple[str, ...]]] = []
         self.variable_log: list[tuple[str, str]] = []
+        self.cdr_fields: dict[str, str] = {}
         self.media_after_hangup: list[str] = []
         self._recorders = 0
         self._running: list[str] = []
@@ -141,6 +142,12 @@ class FakeChannel:
 
     def variable_changed(self, name: str, value: str) -> None:
         self.variable_log.append((name, value))
+
+    def set_cdr_field(self, name: str, value: str) -> None:
+        self.cdr_fields[name] = value
+
+    def cdr_field(self, name: str) -> str | None:
+        return self.cdr_fields.get(name)
 
     async def answer(self) -> None:
         self._enter("answer")
@@ -183,6 +190,18 @@ class FakeChannel:
         if digit is None:
             self.clock.advance(timeout_s)
         return digit
+
+    async def start_music_on_hold(self, music_class: str) -> None:
+        self._enter("start_music_on_hold", music_class)
+
+    async def stop_music_on_hold(self) -> None:
+        self.calls.append(("stop_music_on_hold",))
+
+    async def start_tone(self, tone: str) -> None:
+        self._enter("start_tone", tone)
+
+    async def stop_tone(self) -> None:
+        self.calls.append(("stop_tone",))
 
     async def dial(
         self, targets: Sequence[DialTarget], timeout_s: float | None, options: DialOptions

@@ -14,12 +14,19 @@ from dialplan_engine.args import (
     OptionSpec,
     ParsedOptions,
     decode_char,
+    decode_char_at,
+    decode_chars,
+    expand_subroutine_target,
+    is_affirmative,
     parse_options,
+    scan_float,
     scan_int,
     scan_int_prefix,
     split_args,
+    split_parenthesized,
     split_raw,
     strip_blanks,
+    strip_quoted,
 )
 
 SPLIT_CASES = [
@@ -235,3 +242,71 @@ def test_decode_char(text: str, expected: str | None) -> None:
 def test_strip_blanks_removes_control_characters_too() -> None:
     assert strip_blanks(" \t\x01 a b \r\n") == "a b"
     assert strip_blanks("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [
+        ("a\\x41b", 1, ("A", 4)),
+        ("\\x4g", 0, ("\x04", 3)),
+        ("\\0101x", 0, ("A", 5)),
+        ("\\n", 0, ("\n", 2)),
+        ("\\", 0, ("\x00", 1)),
+        ("ab", 2, None),
+        ("\\xg", 0, None),
+    ],
+)
+def test_decode_char_at(text: str, start: int, expected: tuple[str, int] | None) -> None:
+    assert decode_char_at(text, start) == expected
+
+
+def test_decode_chars_stops_at_an_undecodable_escape() -> None:
+    assert decode_chars("a\\tb\\x41\\-") == "a\tbA-"
+    assert decode_chars("ab\\xZcd") == "ab"
+    assert decode_chars("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(' "a b" ', "a b"), ('"', ""), ('"a', '"a'), ("a", "a"), ('""', "")],
+)
+def test_strip_quoted(text: str, expected: str) -> None:
+    assert strip_quoted(text) == expected
+
+
+def test_split_parenthesized(caplog: pytest.LogCaptureFixture) -> None:
+    assert split_parenthesized("sub,s,1(a,(b),c)") == ("sub,s,1", "a,(b),c")
+    assert split_parenthesized("label") == ("label", None)
+    assert split_parenthesized("x()") == ("x", "")
+    assert split_parenthesized("x(a") == ("x", "a")
+    assert "No closing paren" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("5", "ctx,100,5"),
+        ("200,label", "ctx,200,label"),
+        ("other,300,1(a,b)", "other,300,1(a,b)"),
+        (",,1()", "ctx,100,1"),
+        ("o,e,1,extra", "o,e,1"),
+    ],
+)
+def test_expand_subroutine_target(target: str, expected: str) -> None:
+    assert expand_subroutine_target(target, "ctx", "100") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("yes", True), (" On ", True), ("1", True), ("T", True), ("no", False), ("", False)],
+)
+def test_is_affirmative(text: str, expected: bool) -> None:
+    assert is_affirmative(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1.5x", 1.5), (" -2e3", -2000.0), (".5", 0.5), ("7.", 7.0), ("x1", None), ("", None)],
+)
+def test_scan_float(text: str, expected: float | None) -> None:
+    assert scan_float(text) == expected

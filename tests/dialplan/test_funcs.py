@@ -81,7 +81,10 @@ def test_find_function_is_case_sensitive() -> None:
 
 def test_writable_functions() -> None:
     writable = {module.NAME for module in FUNCTIONS if hasattr(module, "write")}
-    assert writable == {"CALLERID", "CHANNEL", "DB", "DB_DELETE", "DIALGROUP", "GLOBAL", "TIMEOUT"}
+    assert writable == {
+        "CALLERID", "CDR", "CHANNEL", "DB", "DB_DELETE", "DIALGROUP", "GLOBAL", "TIMEOUT",
+        "ARRAY", "HASH", "LOCAL", "PUSH", "UNSHIFT",
+    }
 
 
 @pytest.mark.parametrize(

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import soundfile  # type: ignore[import-untyped]
 
-from media.g711 import ulaw_encode
+from media.g711 import alaw_encode, ulaw_encode
 from media.goertzel import dominant_frequency
 from media.tones import sine
 from rtp.rtcp import ReportBlock, SenderReport, SourceDescription, parse_compound
 from rtp.seq import uint16_add, uint16_diff, uint32_diff
 from softswitch.mediaplane.player import Clip, ClipCache, Playback, tone_clip
 from softswitch.mediaplane.ports import PortPool, PortsExhausted
-from softswitch.mediaplane.protocol import Configure
-from softswitch.mediaplane.recorder import Tap
+from softswitch.mediaplane.protocol import Codec, Configure
+from softswitch.mediaplane.recorder import Tap, decode_frames
 from softswitch.mediaplane.streams import Stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,8 +185,8 @@ def test_tap_reorders_fills_losses_and_recuts_any_ptime() -> None:
             out.append(tap.pull(now))
             out.append(tap.pull(now))
         now += 0.03
-    audio = np.concatenate(out)
-    assert all(len(frame) == 160 for frame in out)
+    assert all(frame is None or len(frame) == 160 for frame in out)
+    audio = decode_frames("PCMU", out)
     assert abs(dominant_frequency(audio) - 1000.0) < 20
     # The lost packet (12) is 240 samples of silence somewhere in the middle.
     assert (np.abs(audio) < 64).sum() >= 200
@@ -194,7 +194,23 @@ def test_tap_reorders_fills_losses_and_recuts_any_ptime() -> None:
 
 def test_tap_without_packets_is_silence() -> None:
     tap = Tap(codec="PCMA", samples_per_packet=160)
-    assert not tap.pull(0.0).any()
+    assert tap.pull(0.0) is None
+    # A-law has no zero code: a tick nothing was heard in is written as exact zeros anyway.
+    assert not decode_frames("PCMA", [None, tap.pull(0.02)]).any()
+
+
+def test_tap_keeps_one_law_whatever_the_packets_use() -> None:
+    tap = Tap(codec="PCMA", samples_per_packet=160)
+    tone = sine(400.0, 0.1)
+    for n in range(5):
+        frame = tone[160 * n : 160 * (n + 1)]
+        codec: Codec = "PCMU" if n % 2 else "PCMA"
+        payload = ulaw_encode(frame) if codec == "PCMU" else alaw_encode(frame)
+        tap.push(seq=n, timestamp=160 * n, ssrc=1, payload=payload, codec=codec, now=0.02 * n)
+    frames = [tap.pull(0.1 + 0.02 * n) for n in range(5)]
+    audio = decode_frames("PCMA", frames)
+    # Within G.711 quantisation (steps of 1024 near this -6 dBov peak), both laws agree.
+    assert np.abs(audio.astype(np.int32) - tone[:800]).max() < 1200
 
 
 def test_playback_paces_by_absolute_deadlines_and_pads_the_end() -> None:

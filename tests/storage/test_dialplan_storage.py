@@ -77,7 +77,7 @@ async def test_a_database_at_0001_upgrades_in_place_keeping_its_rows(
         assert await db.store.dialplan_version() == "0"
     assert set(sa.inspect(sync_engine).get_table_names()) >= DIALPLAN_TABLES
     with sync_engine.begin() as conn:
-        assert migrate.current_revision(conn) == "0003"
+        assert migrate.current_revision(conn) == migrate.HEAD
         migrate.downgrade(conn, "0001")
         assert migrate.current_revision(conn) == "0001"
         assert conn.exec_driver_sql("SELECT uri FROM ps_contacts").scalar() == "sip:101@192.0.2.1"

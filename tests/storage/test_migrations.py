@@ -65,7 +65,7 @@ async def test_open_creates_the_folder_and_migrates_to_head(
         pass
     assert _tables(sync_engine) >= PJSIP_TABLES
     with sync_engine.connect() as conn:
-        assert migrate.current_revision(conn) == migrate.HEAD == migrate.script_head() == "0003"
+        assert migrate.current_revision(conn) == migrate.HEAD == migrate.script_head() == "0005"
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.protocol import Message, Response
 
 if TYPE_CHECKING:
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
 
 NAME = "Challenge"
 PRIVILEGE: tuple[str, ...] = ()
+ARGUMENTS: tuple[Argument, ...] = (
+    Argument(name="AuthType", required=True,
+             description="The digest the login will use; MD5 is the only one."),
+)
 
 
 async def handle(session: Session, message: Message) -> Response:

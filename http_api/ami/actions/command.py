@@ -9,14 +9,22 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.protocol import Message, Response, Status
-from softswitch.console import ConsoleError, execute
+
+# The module, not its names: the console lists these actions in turn (manager show
+# commands), and whichever of the two is imported first finds the other half made.
+from softswitch import console
 
 if TYPE_CHECKING:
     from http_api.ami.session import Session
 
 NAME = "Command"
 PRIVILEGE: tuple[str, ...] = ("command",)
+ARGUMENTS: tuple[Argument, ...] = (
+    Argument(name="Command", required=True,
+             description="The console command line to run, as 'softswitch cli' takes it."),
+)
 
 # As Asterisk: these would let a manager client change the running code or stop the server.
 _BLACKLIST = (("module", "load"), ("module", "unload"), ("restart", "gracefully"))
@@ -32,9 +40,9 @@ async def handle(session: Session, message: Message) -> Response:
     if any(words[: len(banned)] == banned for banned in _BLACKLIST):
         return Response.error("Command blacklisted")
     try:
-        output = await execute(session.switch, line)
+        output = await console.execute(session.switch, line)
         status = Status.SUCCESS
-    except ConsoleError as exc:
+    except console.ConsoleError as exc:
         output = f"{exc}\n"
         status = Status.ERROR
     lines = _ANSI.sub("", output).removesuffix("\n").split("\n") if output.strip() else []

@@ -11,6 +11,7 @@ import os
 import resource
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.protocol import AMI_VERSION, Message, Response
 from softswitch import __version__
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 NAME = "CoreSettings"
 PRIVILEGE: tuple[str, ...] = ("system", "reporting")
+ARGUMENTS: tuple[Argument, ...] = ()
 
 
 async def handle(session: Session, message: Message) -> Response:

@@ -1,7 +1,7 @@
 """Show PBX core status variables.
 
-When the switch started (and last reloaded: the same, as it does not reload yet) and how
-many channels are up.
+When the switch started and last ran a Reload (its start when none ran since), how many
+channels are up and how many calls it has handled.
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ ARGUMENTS: tuple[Argument, ...] = ()
 
 
 async def handle(session: Session, message: Message) -> Response:
-    started = time.localtime(session.switch.started_at)
+    switch = session.switch
+    started = time.localtime(switch.started_at)
     date = time.strftime("%Y-%m-%d", started)
     clock = time.strftime("%H:%M:%S", started)
+    reloaded = time.localtime(switch.reloaded_at or switch.started_at)
     calls = str(len(session.switch.calls.channels))
     return Response.success(fields=(
         ("CoreStartupDate", date),
         ("CoreStartupTime", clock),
-        ("CoreReloadDate", date),
-        ("CoreReloadTime", clock),
+        ("CoreReloadDate", time.strftime("%Y-%m-%d", reloaded)),
+        ("CoreReloadTime", time.strftime("%H:%M:%S", reloaded)),
         ("CoreCurrentCalls", calls),
         ("CoreProcessedCalls", str(session.switch.calls.processed_calls)),
     ))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.privileges import parse_event_mask
 from http_api.ami.protocol import Message, Response
 
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
 
 NAME = "Events"
 PRIVILEGE: tuple[str, ...] = ()
+ARGUMENTS: tuple[Argument, ...] = (
+    Argument(name="EventMask", required=True,
+             description="on or off, a number (Asterisk's bit mask), or a comma list of"
+                         " event classes such as system,call,log."),
+)
 
 
 async def handle(session: Session, message: Message) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.privileges import privilege_text
 from http_api.ami.protocol import Message, Response
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 NAME = "ListCommands"
 PRIVILEGE: tuple[str, ...] = ()
+ARGUMENTS: tuple[Argument, ...] = ()
 
 
 async def handle(session: Session, message: Message) -> Response:

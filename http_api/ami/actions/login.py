@@ -13,6 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.protocol import Event, Message, Response, Status
 from softswitch.manager_conf import acl_allows
 from softswitch.storage.records import ManagerUserRecord
@@ -24,6 +25,18 @@ log = logging.getLogger(__name__)
 
 NAME = "Login"
 PRIVILEGE: tuple[str, ...] = ()
+ARGUMENTS: tuple[Argument, ...] = (
+    Argument(name="Username", required=True,
+             description="The manager user's name, a section of manager.conf."),
+    Argument(name="Secret", description="The user's secret, for a plain-text login."),
+    Argument(name="AuthType",
+             description="MD5 to log in with Key instead of Secret, after a Challenge."),
+    Argument(name="Key",
+             description="Lower-case hex MD5 of the challenge followed by the secret."),
+    Argument(name="Events",
+             description="The event mask to start with, as the Events action takes it;"
+                         " all of the user's read classes when absent."),
+)
 
 
 async def handle(session: Session, message: Message) -> Response:
@@ -65,6 +78,9 @@ def _sends_booted(session: Session) -> bool:
 
 
 def _fully_booted(session: Session) -> Event:
-    uptime = str(int(time.time() - session.switch.started_at))
-    return Event(name="FullyBooted", classes=("system",),
-                 fields=(("Status", "Fully Booted"), ("Uptime", uptime), ("LastReload", uptime)))
+    switch = session.switch
+    now = time.time()
+    uptime = str(int(now - switch.started_at))
+    since_reload = str(int(now - (switch.reloaded_at or switch.started_at)))
+    return Event(name="FullyBooted", classes=("system",), fields=(
+        ("Status", "Fully Booted"), ("Uptime", uptime), ("LastReload", since_reload)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from http_api.ami.action_doc import Argument
 from http_api.ami.protocol import Message, Response, Status
 
 if TYPE_CHECKING:
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 NAME = "Logoff"
 PRIVILEGE: tuple[str, ...] = ()
+ARGUMENTS: tuple[Argument, ...] = ()
 
 
 async def handle(session: Session, message: Message) -> Response:
