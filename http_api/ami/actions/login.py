@@ -52,7 +52,10 @@ async def handle(session: Session, message: Message) -> Response:
         await asyncio.sleep(delay)
         return Response.error("Authentication failed", close=True)
     session.log_in(user, message.get("Events"))
-    follow = (_fully_booted(session),) if _sends_booted(session) else ()
+    # Over HTTP the answer is the manual's two lines: Asterisk's HTTP sessions send no
+    # events until a WaitEvent asks, and by then FullyBooted is long past.
+    follow = (_fully_booted(session),) if _sends_booted(session) and \
+        not session.queues_events else ()
     return Response(status=Status.SUCCESS, message="Authentication accepted", follow=follow)
 
 
