@@ -50,6 +50,16 @@ class ApiKeys:
         return user
 
 
+async def read_params(request: web.Request, keys: ApiKeys, *, body: bool = True) -> Params:
+    """The request's parameters (:meth:`Params.read`). A body that cannot be read is a 400,
+    but a caller without a valid key in the query string is told that first (401/403)."""
+    try:
+        return await Params.read(request, body=body)
+    except ApiError:
+        await keys.authenticate(Params.of_query(request).get("api_key"))
+        raise
+
+
 def authenticated(keys: Callable[[web.Request], ApiKeys]) -> Callable[[Endpoint], Handler]:
     """Wrap an endpoint so that it runs only for a valid key; *keys* finds the
     :class:`ApiKeys` of the application serving the request."""
@@ -57,8 +67,9 @@ def authenticated(keys: Callable[[web.Request], ApiKeys]) -> Callable[[Endpoint]
     def wrap(endpoint: Endpoint) -> Handler:
         @functools.wraps(endpoint)
         async def handler(request: web.Request) -> web.StreamResponse:
-            params = await Params.read(request)
-            user = await keys(request).authenticate(params.get("api_key"))
+            api_keys = keys(request)
+            params = await read_params(request, api_keys)
+            user = await api_keys.authenticate(params.get("api_key"))
             return await endpoint(request, Caller(user=user, params=params))
 
         return handler

@@ -2,7 +2,8 @@
 
 Handlers raise :class:`ApiError` with the status to answer; :func:`json_errors`, the API's
 middleware, turns it (and aiohttp's own 404/405/413, and anything unexpected, as a 500 that is
-logged) into that body, so a client never sees an HTML page or a traceback.
+logged) into that body, so a client never sees an HTML page or a traceback. A client that
+hangs up mid-request is only noted: there is nobody left to answer.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             name: exc.headers[name] for name in _KEPT_HEADERS if name in exc.headers
         }
         return error_response(exc.status, exc.reason, kept)
+    except ConnectionError:
+        # The client went away (an upload or a download broken off): nobody to answer.
+        log.info("Evolvex API %s %s: the client went away", request.method, request.path)
+        return error_response(400, "the connection was lost")
     except Exception:
         log.exception("Evolvex API %s %s failed", request.method, request.path)
         return error_response(500, "internal error")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
+from aiohttp.http import HttpProcessingError
 from multidict import MultiDict
 
 from http_api.evolvex.errors import ApiError
@@ -24,11 +25,19 @@ class Params:
         self._values = values
 
     @classmethod
+    def of_query(cls, request: web.Request) -> Params:
+        return cls(MultiDict(request.query))
+
+    @classmethod
     async def read(cls, request: web.Request, *, body: bool = True) -> Params:
-        """The query string, and unless *body* is false the fields of a POSTed form."""
+        """The query string, and unless *body* is false the fields of a POSTed form; a form
+        that cannot be parsed is a 400."""
         values: MultiDict[str] = MultiDict(request.query)
         if body and request.method == "POST" and request.content_type in _FORM_TYPES:
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, HttpProcessingError) as exc:
+                raise ApiError(400, "the form in the body is malformed") from exc
             for name in set(form.keys()):
                 fields = [value for value in form.getall(name) if isinstance(value, str)]
                 if fields:

@@ -18,6 +18,8 @@ Refusals, all JSON, and never anything left on disk:
   ogg): 415;
 - no ``file`` field, a body that is not ``multipart/form-data``, or a name with nothing left
   after cleaning: 400.
+
+After a refusal the connection is closed, so an unwanted body is never read to its end.
 """
 
 from __future__ import annotations
@@ -33,11 +35,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from aiohttp import BodyPartReader, hdrs, web
-from aiohttp.http import HttpVersion11
+from aiohttp.http import HttpProcessingError, HttpVersion11
 
+from http_api.evolvex.auth import read_params
 from http_api.evolvex.context import EvolvexContext, evolvex
 from http_api.evolvex.errors import ApiError, error_response
-from http_api.evolvex.params import Params
 from media.sound_import import NotAudioError, import_sound
 from softswitch.storage import ApiUserRecord
 
@@ -49,6 +51,9 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """The largest audio file accepted: 20 MiB, about 20 minutes of mp3 at 128 kbit/s."""
 FORM_OVERHEAD = 64 * 1024
 """What a form may carry besides the file: boundaries, part headers, small fields."""
+LINGER_S = 2.0
+"""How long a refused upload's remaining body is read and dropped before the connection
+closes."""
 _CHUNK = 256 * 1024
 _MAX_FIELD = 1024
 _NAME_LENGTH = 64
@@ -68,37 +73,59 @@ def sound_name(filename: str | None) -> str:
     return name
 
 
-async def _refused_early(request: web.Request, *, read_form: bool) -> web.Response | None:
-    """The answer for a request refused before its file is read, or None to go on.
+async def _check_headers(request: web.Request, *,
+                         read_form: bool) -> ApiUserRecord | None:
+    """Refuse (raise) what the headers alone condemn; the caller, if the query's key says.
 
-    A body that is not multipart cannot be an upload; with *read_form* its urlencoded
-    fields may still carry the key, so that a wrong key is told as such.
+    None means a multipart form that may bring its key as a field before the file. A body
+    that is not multipart cannot be an upload; with *read_form* its urlencoded fields may
+    still carry the key, so that a wrong key is told as such.
     """
     multipart = request.content_type == "multipart/form-data"
-    try:
-        params = await Params.read(request, body=read_form and not multipart)
-        key = params.get("api_key")
-        # Without a query key, a multipart form may still bring one before its file.
-        if key is not None or not multipart:
-            await evolvex(request).keys.authenticate(key)
-    except ApiError as exc:
-        return error_response(exc.status, exc.message)
+    keys = evolvex(request).keys
+    key = (await read_params(request, keys, body=read_form and not multipart)).get("api_key")
+    user = None
+    if key is not None or not multipart:
+        user = await keys.authenticate(key)
     length = request.content_length
     if length is not None and length > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
-        return error_response(413, _TOO_LARGE)
+        raise ApiError(413, _TOO_LARGE)
     if not multipart:
-        return error_response(400, "send the file as the multipart/form-data field 'file'")
-    return None
+        raise ApiError(400, "send the file as the multipart/form-data field 'file'")
+    return user
+
+
+async def _refuse(request: web.Request, refusal: ApiError) -> web.StreamResponse:
+    """Answer *refusal* and close the connection: the rest of the body is not wanted.
+
+    What the client still sends is read and dropped for up to :data:`LINGER_S` first, so
+    that closing does not reset the connection before the client has read the answer
+    (RFC 9112 §9.6). Done here rather than left to aiohttp's own lingering, which after the
+    handler has returned does not notice that the client has gone and holds the connection
+    (and a shutdown) for ten seconds.
+    """
+    response = error_response(refusal.status, refusal.message)
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    # Whatever ends the body (its end, a reset, a broken chunk, the time), the answer is out.
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(LINGER_S):
+            while await request.content.readany():
+                pass
+    request.protocol.force_close()
+    return response
 
 
 async def expect_upload(request: web.Request) -> web.StreamResponse | None:
     """``Expect: 100-continue``: refuse now, or tell the client to send the body."""
-    # The body cannot be read here: the client sends it only after the 100.
-    refusal = await _refused_early(request, read_form=False)
-    if refusal is not None:
-        return refusal
+    try:
+        # The form cannot be read here: the client sends it only after the 100.
+        await _check_headers(request, read_form=False)
+    except ApiError as refusal:
+        return await _refuse(request, refusal)
     if request.headers.get(hdrs.EXPECT, "").lower() != "100-continue":
-        return error_response(417, "only 'Expect: 100-continue' is understood")
+        return await _refuse(request, ApiError(417, "only 'Expect: 100-continue' is understood"))
     if request.version == HttpVersion11:
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     return None
@@ -106,12 +133,15 @@ async def expect_upload(request: web.Request) -> web.StreamResponse | None:
 
 @routes.post("/uploads", expect_handler=expect_upload)
 async def uploads(request: web.Request) -> web.StreamResponse:
-    refusal = await _refused_early(request, read_form=True)
-    if refusal is not None:
-        return refusal
+    try:
+        user = await _check_headers(request, read_form=True)
+        return await _receive(request, user)
+    except ApiError as refusal:
+        return await _refuse(request, refusal)
+
+
+async def _receive(request: web.Request, user: ApiUserRecord | None) -> web.StreamResponse:
     api = evolvex(request)
-    key = (await Params.read(request, body=False)).get("api_key")
-    user = await api.keys.authenticate(key) if key is not None else None
     budget = MAX_UPLOAD_BYTES + FORM_OVERHEAD
     try:
         reader = await request.multipart()
@@ -128,8 +158,8 @@ async def uploads(request: web.Request) -> web.StreamResponse:
             else:
                 async for chunk in _chunks(part, limit=budget):
                     budget -= len(chunk)
-    except ValueError as exc:
-        raise ApiError(400, f"malformed multipart body: {exc}") from exc
+    except (ValueError, HttpProcessingError) as exc:
+        raise ApiError(400, "the multipart body is malformed") from exc
     raise ApiError(400, "no 'file' field in the form")
 
 

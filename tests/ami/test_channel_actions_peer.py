@@ -258,9 +258,10 @@ async def test_originate_rings_a_phone_and_runs_the_dialplan_on_it(
 
 async def test_originate_failures_answer_as_asterisk(
         ami_switch: SwitchProcess, ami: Ami) -> None:
-    failed = await ami.send(Action="Originate", Channel="PJSIP/105", Context="outgoing",
-                            Exten="100", Priority="1", Timeout="3000")
-    assert (failed.Response, failed.Message) == ("Error", "Originate failed")
+    for channel in ("PJSIP/105", "SIP/105"):
+        failed = await ami.send(Action="Originate", Channel=channel, Context="outgoing",
+                                Exten="100", Priority="1", Timeout="3000")
+        assert (failed.Response, failed.Message) == ("Error", "Originate failed"), channel
     reply = await ami.send(Action="Originate", ActionID="x", Channel="PJSIP/105",
                            Context="outgoing", Exten="100", Priority="1", Async="true")
     queued, response = reply[0], dict(reply[-1])

@@ -113,7 +113,7 @@ def test_a_name_with_nothing_left_is_refused(filename: str | None) -> None:
 
 @pytest.mark.parametrize("text", [
     "../../etc/passwd", "1.2/../../x", "1.2\n", "1.2.3", "a.b", "1", ".1", "1.",
-    "1.2%00", "/etc/passwd", "１.２", "1" * 21 + ".1",
+    "1.2%00", "/etc/passwd", "\uff11.\uff12", "1" * 21 + ".1",
 ])
 def test_only_uniqueids_pass(text: str) -> None:
     with pytest.raises(ApiError) as refused:

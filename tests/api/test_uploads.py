@@ -75,10 +75,10 @@ def test_an_mp3_and_a_key_sent_as_a_form_field(api: Api, tmp_path: Path) -> None
     t = np.arange(22050) / 22050
     write_mp3(tmp_path / "hold.mp3", [(8000 * np.sin(2 * np.pi * 500 * t)).astype(np.int16)],
               rate=22050, channels=1)
-    # As PHP's curl sends an array of fields: the key first, then the file.
-    status, body, _ = curl_upload(api, tmp_path / "hold.mp3", query_key=False,
-                                  extra=("-F", f"api_key={api.key}"))
+    status, _, _ = curl_upload(api, tmp_path / "hold.mp3", query_key=False,
+                               extra=("-F", f"api_key={api.key}"))
     assert status == 401, "a key after the file is too late: the file came first"
+    # As PHP's curl sends an array of fields: the key first, then the file.
     done = subprocess.run(
         [require_tool("curl"), "-sS", "-F", f"api_key={api.key}",
          "-F", f"file=@{tmp_path / 'hold.mp3'}", api.url("/api/index/uploads")],
@@ -211,3 +211,18 @@ def test_a_declared_gigabyte_is_refused_before_its_body(api: Api) -> None:
     answer, sent = asyncio.run(raw_upload(api, head, 0, chunked=False))
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert sent == 0
+
+
+@pytest.mark.usefixtures("nothing_left")
+def test_an_upload_broken_off_leaves_nothing(api: Api) -> None:
+    async def send_half() -> None:
+        head = _upload_head(api, f"Content-Length: {10 * MIB}\r\n")
+        _reader, writer = await asyncio.open_connection("127.0.0.1", api.switch.http_port)
+        writer.write(head + bytes(2 * MIB))
+        await writer.drain()
+        writer.transport.abort()
+
+    since = api.switch.log_offset()
+    asyncio.run(send_half())
+    api.switch.wait_for_log("POST /api/index/uploads: the client went away", since=since)
+    assert "ERROR" not in api.switch.log_text(since)
