@@ -29,6 +29,17 @@ class ContactChanged:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PeerStatusChanged:
+    """An endpoint became reachable or unreachable by qualify (AMI ``PeerStatus``)."""
+
+    endpoint: str
+    status: str
+    """``Reachable`` or ``Unreachable``."""
+    address: str = ""
+    """The contact's URI that was qualified."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegistrationChanged:
     """An outbound registration to a trunk changed state (AMI ``Registry``)."""
 
@@ -228,7 +239,7 @@ class CdrPosted:
 
 
 Event = (
-    ContactChanged | RegistrationChanged | FullyBooted | DtmfReceived | VarSet
+    ContactChanged | PeerStatusChanged | RegistrationChanged | FullyBooted | DtmfReceived | VarSet
     | ChannelCreated | ChannelStateChanged | CallerIdChanged | DialplanStep | HangupRequested
     | ChannelEnded | DialBegan | DialProgressed | DialEnded | BridgeCreated | BridgeEntered
     | BridgeLeft | BridgeDestroyed | MixMonitorChanged | OriginateFinished | UserEventRaised

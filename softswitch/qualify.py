@@ -21,7 +21,7 @@ from sip.message import Request
 from sip.stack import SipStack, new_tag
 from sip.transport import TransportUnavailable
 from sip.uri import NameAddr, SipUri
-from softswitch.events import ContactChanged, EventBus
+from softswitch.events import ContactChanged, EventBus, PeerStatusChanged
 from softswitch.storage.records import ContactRecord
 from softswitch.storage.repository import Store
 
@@ -117,6 +117,9 @@ class QualifyService:
             log.info("contact %s of %s is now %s", contact.uri, contact.aor, status)
             self._events.publish(ContactChanged(aor=contact.aor, endpoint=contact.endpoint,
                                                 uri=contact.uri, status=status, rtt_ms=rtt_ms))
+            if contact.endpoint:
+                self._events.publish(PeerStatusChanged(endpoint=contact.endpoint, status=status,
+                                                       address=contact.uri))
         await self._store.update_contact_status(contact.id, status, rtt_ms)
         return status
 

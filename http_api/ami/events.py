@@ -19,6 +19,10 @@ def to_ami(event: bus.Event) -> Event | None:
             if event.rtt_ms is not None:
                 fields.append(("RoundtripUsec", str(int(event.rtt_ms * 1000))))
             return Event(name="ContactStatus", classes=("system",), fields=tuple(fields))
+        case bus.PeerStatusChanged():
+            return Event(name="PeerStatus", classes=("system",), fields=(
+                ("ChannelType", "PJSIP"), ("Peer", f"PJSIP/{event.endpoint}"),
+                ("PeerStatus", event.status), ("Address", event.address)))
         case bus.RegistrationChanged():
             fields = [("ChannelType", "pjsip"), ("Username", event.registration),
                       ("Domain", event.server_uri), ("Status", event.status)]

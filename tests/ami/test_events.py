@@ -20,6 +20,13 @@ from softswitch import events as bus
                 ("EndpointName", "101"), ("RoundtripUsec", "1500"))),
         ),
         (
+            bus.PeerStatusChanged(endpoint="101", status="Unreachable",
+                                  address="sip:101@192.0.2.5"),
+            Event(name="PeerStatus", classes=("system",), fields=(
+                ("ChannelType", "PJSIP"), ("Peer", "PJSIP/101"), ("PeerStatus", "Unreachable"),
+                ("Address", "sip:101@192.0.2.5"))),
+        ),
+        (
             bus.RegistrationChanged(registration="trunk", server_uri="sip:pbx.example",
                                     status="Rejected", cause="403"),
             Event(name="Registry", classes=("system",), fields=(
