@@ -1,15 +1,20 @@
 """The media engine: one thread, one ``epoll`` set, one tick for everything.
 
 Every RTP and RTCP socket, the control socket and a wake-up eventfd for the helper threads
-sit in one level-triggered epoll set. A readable RTP socket gets one ``recvfrom_into`` into a
-buffer allocated once; relaying is a header peek, an in-place header rewrite (and a 256-entry
-table translation when the legs use different laws) and a ``sendto`` of the same buffer.
+sit in one level-triggered epoll set. A readable RTP socket gets ``recvfrom_into`` into a
+buffer allocated once: once per round while the loop keeps up, to the end of its queue (a
+bounded number) when it fell behind; relaying is a header peek, an in-place header rewrite
+(and a 256-entry table translation when the legs use different laws) and a ``sendto`` of the
+same buffer. When the process was short of CPU for long, what waited in a socket more than
+:data:`MAX_QUEUE_DELAY_S` is shed rather than relayed late (recordings still get it), so
+the delay through the switch stays bounded instead of growing with every stall.
 
 Time-driven work runs on one tick every 20 ms, scheduled on absolute deadlines: all
-playbacks send what came due, all recordings take a frame from each tap, open DTMF digits
-expire, and every tenth tick RTP timeouts are checked and RTCP reports sent. Reading files
-(playback) and writing them (recording) happen on helper threads that report back through a
-:class:`Mailbox`, so no file I/O ever runs on this loop.
+playbacks send what came due, all recordings take a frame from each tap (after a stall, one
+for every tick missed), open DTMF digits expire, and every tenth tick RTP timeouts are
+checked and RTCP reports sent. Reading files (playback) and writing them (recording) happen
+on helper threads that report back through a :class:`Mailbox`, so no file I/O ever runs on
+this loop.
 """
 
 from __future__ import annotations
@@ -96,13 +101,17 @@ MAX_RECORDING_CATCH_UP = 250
 is not the machine being busy but the process being stopped."""
 HOUSEKEEPING_TICKS = 10
 """RTP timeouts and RTCP are looked at every 200 ms, not every tick."""
+DRAIN_AFTER_S = 0.01
+"""A round that starts this long after the last one reads each socket to the end: half the
+usual 20 ms packet time, so a socket read once a round cannot fall behind its sender."""
 DRAIN_LIMIT = 16
 """Datagrams read from one socket per readiness: a flooded socket waits for the next round
 rather than holding up every other stream."""
-MAX_QUEUE_DELAY_S = 0.3
+MAX_QUEUE_DELAY_S = 0.5
 """Audio that waited longer than this in our socket is not relayed (it is still recorded): the
 far end's jitter buffer would throw it away, and relaying it would keep the delay for good.
-ITU-T G.114 gives 400 ms one way as the most a conversation stands."""
+ITU-T G.114 gives 400 ms one way as the most a conversation stands; the margin above that
+keeps a busy machine's short stalls from costing audio a jitter buffer could still use."""
 SHED_REPORT_S = 5.0
 """Shed packets are logged as one line at most this often, not one line each."""
 MAX_EVENTS = 256
@@ -113,8 +122,8 @@ _PACKET_BUFFER = 2048
 _RTP_HEADER = 12
 _CONTROL_CHUNK = 1 << 16
 _DRAIN: Final = range(DRAIN_LIMIT)
-_TIMESPEC: Final = struct.Struct("@qq")
-"""``struct timespec`` on a 64-bit Linux: the payload of an ``SCM_TIMESTAMPNS`` message."""
+_TIMESPEC: Final = struct.Struct("@ll")
+"""The payload of an ``SCM_TIMESTAMPNS`` message: a ``struct timespec`` of two C longs."""
 _STAMP_SPACE: Final = socket.CMSG_SPACE(_TIMESPEC.size)
 
 
@@ -213,6 +222,9 @@ class MediaEngine:
         self._dtmf_open: set[Stream] = set()
         self._dialling: set[Stream] = set()
         self._now = clock()
+        self._behind = False
+        """Whether the last round (and any wait for the CPU) took long enough for sockets to
+        hold more than one datagram each."""
         self._next_tick = self._now + TICK_S
         self._ticks = 0
         self._stopping = False
@@ -261,7 +273,9 @@ class MediaEngine:
             while not self._stopping:
                 timeout = self._next_tick - clock()
                 events = poll(timeout if timeout > 0 else 0, MAX_EVENTS)
-                self._now = now = clock()
+                now = clock()
+                self._behind = now - self._now > DRAIN_AFTER_S
+                self._now = now
                 for fd, mask in events:
                     stream = rtp_fds.get(fd)
                     if stream is not None:
@@ -310,18 +324,33 @@ class MediaEngine:
     # --- the packet path ---------------------------------------------------------------------
 
     def _readable(self, s: Stream) -> None:
-        """Read what *s*'s RTP socket holds, up to :data:`DRAIN_LIMIT` datagrams, in order.
+        """Read from *s*'s RTP socket: one datagram, or all it holds when the loop is behind.
 
-        Reading to the end in one go is what keeps a socket's queue short when the loop gets
-        the CPU only now and then. A socket last seen empty longer than
-        :data:`MAX_QUEUE_DELAY_S` ago may hold audio that waited that long for us: that drain
-        asks the kernel when each datagram arrived and sheds the stale ones. (The process
-        being preempted in the middle of a quick drain is not noticed: that drain relays what
-        it reads, and the next one sheds.)
+        While rounds come quicker than packets, a socket holds one datagram when epoll says it
+        is readable, and looking for a second would cost a failed ``recv`` per packet. After a
+        slow round, or when the process waited for the CPU, a socket may hold many: reading it
+        to the end (up to :data:`DRAIN_LIMIT`) is what keeps its queue short. A socket last
+        seen empty longer than :data:`MAX_QUEUE_DELAY_S` ago may hold audio that waited that
+        long for us: that drain asks the kernel when each datagram arrived and sheds the stale
+        ones. (The process being preempted in the middle of a quick drain is not noticed: that
+        drain relays what it reads, and the next one sheds.)
         """
-        t = self._clock()
+        behind = self._behind
+        # A slow round's start says little about when this socket's turn came.
+        t = self._clock() if behind else self._now
         if t - s.rx_empty_at > MAX_QUEUE_DELAY_S:
             self._drain_aged(s, t)
+            return
+        if not behind:
+            try:
+                n, addr = s.rtp.recvfrom_into(self._buf)
+            except BlockingIOError:
+                s.rx_empty_at = t
+                return
+            except OSError:
+                # An ICMP error the kernel queued on the socket.
+                return
+            self._packet(s, n, addr, False)
             return
         recv = s.rtp.recvfrom_into
         buf = self._buf
@@ -338,6 +367,7 @@ class MediaEngine:
             packet(s, n, addr, False)
 
     def _drain_aged(self, s: Stream, t: float) -> None:
+        """Read *s*'s socket to the end, shedding what arrived over the delay limit ago."""
         # The kernel stamps arrivals with the real-time clock, whatever clock the loop runs on.
         oldest = time.time() - MAX_QUEUE_DELAY_S
         recv = s.rtp.recvmsg_into

@@ -73,7 +73,7 @@ class Tap:
     is silence of one packet's length; a tick that is nothing but is ``None``.
     """
 
-    __slots__ = ("_idle", "_jitter", "_pending", "_spp", "law")
+    __slots__ = ("_idle", "_jitter", "_pending", "_pending_idle", "_spp", "law")
 
     def __init__(self, *, codec: Codec, samples_per_packet: int) -> None:
         self.law: Codec = codec
@@ -85,6 +85,8 @@ class Tap:
             max_packets=max(3, round(_MAX_BUFFERED_S * SAMPLE_RATE / samples_per_packet)),
         )
         self._pending = b""
+        self._pending_idle = False
+        """Whether what is pending is all silence a missing packet left."""
 
     def push(
         self, *, seq: int, timestamp: int, ssrc: int, payload: bytes, codec: Codec, now: float
@@ -98,20 +100,23 @@ class Tap:
         if not pending:
             payload = self._jitter.get(now)
             if payload is None:
-                if self._spp >= TICK_SAMPLES:
-                    self._pending = self._idle[TICK_SAMPLES:]
-                    return None
                 pending = self._idle
+                self._pending_idle = True
             elif len(payload) == TICK_SAMPLES:
                 # 20 ms packets, the common case: the packet is the frame.
                 return payload
             else:
                 pending = payload
+                self._pending_idle = False
         while len(pending) < TICK_SAMPLES:
             payload = self._jitter.get(now)
-            pending += self._idle if payload is None else payload
+            if payload is None:
+                pending += self._idle
+            else:
+                pending += payload
+                self._pending_idle = False
         self._pending = pending[TICK_SAMPLES:]
-        return pending[:TICK_SAMPLES]
+        return None if self._pending_idle else pending[:TICK_SAMPLES]
 
 
 _SILENT_TICK: Final[dict[Codec, bytes]] = {

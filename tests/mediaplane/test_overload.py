@@ -22,7 +22,7 @@ from softswitch.mediaplane.engine import MAX_QUEUE_DELAY_S
 from softswitch.mediaplane.protocol import RecordingFinished
 from tests.mediaplane import Phone, Started, media_plane, wire
 
-STOPPED_S = 0.8
+STOPPED_S = 1.2
 """How long the media process is stopped: well past MAX_QUEUE_DELAY_S, and past the 5 ticks
 after which the loop skips its own ticks."""
 

@@ -155,7 +155,7 @@ def test_oversized_and_non_message_frames_are_refused() -> None:
     ("make", "message"),
     [
         (lambda: p.Bridge(request_id=1, bridge_id=1, stream_ids=(3, 3)), "itself"),
-        (lambda: p.PlayTone(request_id=1, stream_id=1, play_id=1, tone="dial"), "tone"),  # type: ignore[arg-type]
+        (lambda: p.PlayTone(request_id=1, stream_id=1, play_id=1, tone="siren"), "tone"),  # type: ignore[arg-type]
         (lambda: p.Record(request_id=1, record_id=1, path_rx="/x.wav"), "exactly one"),
         (lambda: p.Record(request_id=1, record_id=1, stream_id=1), "at least one path"),
         (lambda: p.SendDtmf(request_id=1, stream_id=1, digits=""), "no digits"),
