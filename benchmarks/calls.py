@@ -552,6 +552,12 @@ class NftCounters:
     uac_sent: caller → switch; uas_received: switch → phone; uas_echoed: phone → switch;
     uac_received: switch → caller. A packet the switch drops anywhere, its own receive
     buffers included, shows as a difference; the kernel counts regardless of the phones.
+
+    What reaches the callers is dropped as it enters loopback's receive side, once counted.
+    They never read it, and on its way to their full socket the kernel would hand a copy to
+    each raw socket SIPp 3.6.1 opens per playing call on the callers' address (one per
+    call: the work grows with the square of the calls), all of it in the sending switch's
+    ``sendto``, so the switch would be charged for SIPp's sockets.
     """
 
     def __init__(self, pairs: Sequence[Pair]) -> None:
@@ -566,6 +572,10 @@ table inet {self.table} {{
     ip daddr {LOOPBACK} udp dport {{ {uas} }} counter comment "uas_received"
     ip saddr {LOOPBACK} udp sport {{ {uas} }} counter comment "uas_echoed"
     ip daddr {UAC_HOST} udp dport {{ {uac} }} counter comment "uac_received"
+  }}
+  chain in {{
+    type filter hook prerouting priority -300; policy accept;
+    ip daddr {UAC_HOST} udp dport {{ {uac} }} drop
   }}
 }}
 """

@@ -151,7 +151,7 @@ def split_header_values(value: str) -> list[str]:
     return list(_split_values(value))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _split_values(value: str) -> tuple[str, ...]:
     # Remembered: every look at a message's Via or Contact splits the same texts again.
     if _CREDENTIALS_RE.match(value):

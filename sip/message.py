@@ -192,12 +192,13 @@ _DEFAULT_LIMITS = Limits()
 _T = TypeVar("_T")
 
 
-_PARSED_VALUES = 2048
+_PARSED_VALUES = 512
 """Distinct header texts remembered per kind: those of the messages in flight."""
 
 
 def _parse_call_id(value: str) -> str:
-    if not value or any(char.isspace() for char in value):
+    # split() drops nothing only from a non-empty value without whitespace.
+    if value.split() != [value]:
         raise ParseError("bad Call-ID")
     return value
 
@@ -417,10 +418,17 @@ def _parse(data: bytes, limits: Limits, stream: bool, progress: _Progress) -> Me
         raise ParseError("incomplete header section")
     if blank.start() > limits.max_bytes:
         raise MessageTooLarge("message too large")
-    raw_lines = _LINE_END_RE.split(data[: blank.start()])
-    if any(len(line) > limits.max_line for line in raw_lines):
-        raise ParseError("header line too long")
-    lines = [line.decode("utf-8", "surrogateescape") for line in raw_lines]
+    head = data[: blank.start()]
+    if len(head) > limits.max_line:
+        raw_lines = _LINE_END_RE.split(head)
+        if any(len(line) > limits.max_line for line in raw_lines):
+            raise ParseError("header line too long")
+    # Decoded whole, then split: CR and LF are single bytes that no UTF-8 sequence (nor an
+    # escaped bad byte) contains, so the lines are those of a split of the bytes.
+    lines = [
+        line[:-1] if line.endswith("\r") else line
+        for line in head.decode("utf-8", "surrogateescape").split("\n")
+    ]
     start = lines[0]
     is_response = start[:4].upper() == "SIP/"
     if not is_response:
@@ -453,29 +461,28 @@ def _parse(data: bytes, limits: Limits, stream: bool, progress: _Progress) -> Me
 
 
 def _read_headers(lines: list[str], limits: Limits, progress: _Progress) -> None:
-    entries: list[tuple[str, list[str]]] = []
-    try:
-        for line in lines:
-            if "\r" in line:
+    # Filled in place, so that on failure the headers before a bad line are kept: they may
+    # still let the caller answer with a 400.
+    pairs = progress.pairs
+    for line in lines:
+        if "\r" in line:
+            raise ParseError("bad header line")
+        if line[:1] in (" ", "\t"):
+            # RFC 3261 §7.3.1: a folded line continues the previous value and
+            # the fold is equivalent to a single space.
+            if not pairs:
                 raise ParseError("bad header line")
-            if line[:1] in (" ", "\t"):
-                # RFC 3261 §7.3.1: a folded line continues the previous value and
-                # the fold is equivalent to a single space.
-                if not entries:
-                    raise ParseError("bad header line")
-                entries[-1][1].append(line.strip(" \t"))
-                continue
-            name, colon, value = line.partition(":")
-            name = name.rstrip(" \t")
-            if not colon or not is_token(name):
-                raise ParseError("bad header line")
-            if len(entries) >= limits.max_headers:
-                raise ParseError("too many headers")
-            entries.append((name, [value.strip(" \t")]))
-    finally:
-        # Kept even on failure: the headers before a bad line may still let
-        # the caller answer with a 400.
-        progress.pairs = [(name, " ".join(parts)) for name, parts in entries]
+            name, value = pairs[-1]
+            continued = line.strip(" \t")
+            pairs[-1] = (name, f"{value} {continued}")
+            continue
+        name, colon, value = line.partition(":")
+        name = name.rstrip(" \t")
+        if not colon or not is_token(name):
+            raise ParseError("bad header line")
+        if len(pairs) >= limits.max_headers:
+            raise ParseError("too many headers")
+        pairs.append((name, value.strip(" \t")))
 
 
 def _check_version(version: str, error: str) -> None:

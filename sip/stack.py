@@ -21,6 +21,7 @@ from sip.address import Address, TransportKind
 from sip.errors import ParseError, SipError
 from sip.message import (
     Limits,
+    Method,
     Request,
     Response,
     make_error_response,
@@ -103,6 +104,8 @@ class ServerTransaction:
         if response.status >= 200:
             self.finished = True
         self._stack._respond(self.key, response)
+        if self.finished:
+            self._stack._answered(self)
 
     def reply(
         self,
@@ -147,6 +150,11 @@ class SipStack:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._servers: dict[TransactionKey, ServerTransaction] = {}
+        """Server transactions not answered yet."""
+        self._answered_invites: dict[TransactionKey, str] = {}
+        """INVITEs answered, to their To tag, until their transaction ends: the 200 to a late
+        CANCEL needs only that (RFC 3261 §9.2), and at high call rates the handles of the
+        transactions lingering for 32 s would be most of what the garbage collector walks."""
         self._clients: dict[TransactionKey, _Pending] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_ack: AckHandler | None = None
@@ -290,6 +298,11 @@ class SipStack:
         self.layer.send_response(key, response, self._loop.time())
         self._pump()
 
+    def _answered(self, handle: ServerTransaction) -> None:
+        # Gone already when its transaction ended at once (a reliable transport).
+        if self._servers.pop(handle.key, None) is not None and handle.key.method == Method.INVITE:
+            self._answered_invites[handle.key] = handle.to_tag
+
     def _on_timer(self) -> None:
         self._timer = None
         self._timer_at = None
@@ -356,10 +369,11 @@ class SipStack:
                 self._spawn(self._run_handler(handle))
             case CancelReceived(key=key, request=request, source=source, invite=invite):
                 target = self._servers.get(invite) if invite is not None else None
-                status = 200 if target is not None else 481
+                tag = (target.to_tag if target is not None
+                       else self._answered_invites.get(invite) if invite is not None else None)
                 self.layer.send_response(
                     key,
-                    make_response(request, status, to_tag=target.to_tag if target else new_tag()),
+                    make_response(request, 481 if tag is None else 200, to_tag=tag or new_tag()),
                     self._loop.time(),
                 )
                 if target is not None and not target.finished:
@@ -391,6 +405,7 @@ class SipStack:
                     pending.future.set_exception(TransportUnavailable("transport failed"))
             case TransactionTerminated(key=key):
                 self._servers.pop(key, None)
+                self._answered_invites.pop(key, None)
 
     async def _run_handler(self, handle: ServerTransaction) -> None:
         try:

@@ -185,13 +185,18 @@ class Transaction:
     invite: bool
     state: State
     peer: Address
-    request: Request
+    request: Request | None
+    """Until the final response: a transaction then lingers for up to 32 s with what its
+    retransmissions need only, as at high call rates those are most of what the garbage
+    collector walks."""
     timers: TimerConfig
     last_sent: bytes = b""
     """What a retransmission resends: the request (client) or the last response (server)."""
     interval: float = 0.0
     deadlines: dict[TimerName, float] = field(default_factory=dict)
-    final_response: Response | None = None
+    accepted_as: tuple[str, int, str] | None = None
+    """Server INVITE answered 2xx: the dialog identifiers its ACK is matched by. Kept rather
+    than the 2xx itself, which a lingering transaction (32 s) has no use for."""
     ack_bytes: bytes = b""
     """The ACK the INVITE client transaction sent for a non-2xx final, resent on its repeats."""
 
@@ -227,6 +232,7 @@ class TransactionLayer:
         return tx.state if tx else None
 
     def request_of(self, key: TransactionKey) -> Request | None:
+        """The request of a transaction not answered finally yet."""
         tx = self._transactions.get(key)
         return tx.request if tx else None
 
@@ -443,8 +449,8 @@ class TransactionLayer:
         tx.state = State.TERMINATED
         tx.deadlines.clear()
         self._transactions.pop(tx.key, None)
-        if tx.final_response is not None and tx.key.role is Role.SERVER:
-            self._accepted.pop(_dialog_ack_key(tx.request), None)
+        if tx.accepted_as is not None:
+            self._accepted.pop(tx.accepted_as, None)
         self._events.append(TransactionTerminated(key=tx.key))
 
     def _deliver(self, tx: Transaction, message: Message | None, source: Address | None) -> None:
@@ -497,6 +503,7 @@ def _ic_success(
     layer: TransactionLayer, tx: Transaction, now: float, m: Message | None, s: Address | None
 ) -> None:
     tx.state = State.ACCEPTED
+    tx.request = None
     layer._disarm(tx, TimerName.RETRANSMIT, TimerName.TIMEOUT)
     layer._arm(tx, TimerName.WAIT, now + tx.timers.timeout)  # Timer M
     layer._deliver(tx, m, s)
@@ -511,8 +518,9 @@ def _ic_accepted_success(
 def _ic_failure(
     layer: TransactionLayer, tx: Transaction, now: float, m: Message | None, s: Address | None
 ) -> None:
-    assert isinstance(m, Response)
+    assert isinstance(m, Response) and tx.request is not None
     tx.ack_bytes = build_non2xx_ack(tx.request, m).to_bytes()
+    tx.request = None
     layer._send(tx, tx.ack_bytes)
     layer._deliver(tx, m, s)
     layer._wait_or_terminate(tx, State.COMPLETED, 0 if tx.reliable else 32.0, now)  # Timer D
@@ -573,6 +581,7 @@ def _nc_provisional(
 def _nc_final(
     layer: TransactionLayer, tx: Transaction, now: float, m: Message | None, s: Address | None
 ) -> None:
+    tx.request = None
     layer._deliver(tx, m, s)
     layer._wait_or_terminate(tx, State.COMPLETED, 0 if tx.reliable else tx.timers.t4, now)
 
@@ -615,12 +624,13 @@ def _is_tu_provisional(
 def _is_tu_success(
     layer: TransactionLayer, tx: Transaction, now: float, m: Message | None, _s: Address | None
 ) -> None:
-    assert isinstance(m, Response)
+    assert isinstance(m, Response) and tx.request is not None
     tx.state = State.ACCEPTED
-    tx.final_response = m
     tx.last_sent = m.to_bytes()
     layer._send(tx, tx.last_sent)
-    layer._accepted[_dialog_ack_key(tx.request)] = tx.key
+    tx.accepted_as = _dialog_ack_key(tx.request)
+    tx.request = None
+    layer._accepted[tx.accepted_as] = tx.key
     if not tx.reliable:
         tx.interval = tx.timers.t1
         layer._arm(tx, TimerName.RETRANSMIT, now + tx.interval)
@@ -652,7 +662,7 @@ def _is_accepted_ack(
 def _is_accepted_timeout(
     layer: TransactionLayer, tx: Transaction, _now: float, _m: Message | None, _s: Address | None
 ) -> None:
-    if _dialog_ack_key(tx.request) in layer._accepted:
+    if tx.accepted_as in layer._accepted:
         layer._events.append(TransactionTimedOut(key=tx.key))
     layer._terminate(tx)
 
@@ -662,7 +672,7 @@ def _is_tu_failure(
 ) -> None:
     assert isinstance(m, Response)
     tx.state = State.COMPLETED
-    tx.final_response = m
+    tx.request = None
     tx.last_sent = m.to_bytes()
     layer._send(tx, tx.last_sent)
     if not tx.reliable:
@@ -730,7 +740,7 @@ def _ns_tu_final(
     layer: TransactionLayer, tx: Transaction, now: float, m: Message | None, _s: Address | None
 ) -> None:
     assert isinstance(m, Response)
-    tx.final_response = m
+    tx.request = None
     tx.last_sent = m.to_bytes()
     layer._send(tx, tx.last_sent)
     layer._wait_or_terminate(tx, State.COMPLETED, 0 if tx.reliable else tx.timers.timeout, now)

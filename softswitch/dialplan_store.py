@@ -4,12 +4,12 @@
 of ``static_extensions``, rebuilt only after either table changed. Writes of other tools count
 too (the Evolvex manual switches recording modes with a plain SQL ``UPDATE``): triggers bump a
 counter in the writer's transaction, and :meth:`DialplanSource.current` compares it as calls
-arrive. Measured on SQLite with 2,000 rows: reading the counter costs about 0.3–0.75 ms, one
+arrive. Measured on SQLite with 2,000 rows: reading the counter costs 0.3 to 0.75 ms, one
 aiosqlite round trip; reading all the rows costs about 9 ms and building the dialplan from
 them about 16 ms more, so re-reading per call would spend a core's worth of time at a few
 dozen calls a second. A ``COUNT``/``SUM(LENGTH)`` checksum costs 1.3 ms and still misses an
 edit that keeps the length (``PJSIP/101`` to ``PJSIP/102``). Even the counter, read twice
-per call, was a tenth of a call's cost, so the store reads it at most every 100 ms
+per call, was a twentieth of a call's cost, so the store reads it at most every 100 ms
 (:meth:`~softswitch.storage.repository.Store.dialplan_version`): another program's edit
 applies to calls from 100 ms later, an edit through this process's store to the next call.
 

@@ -5,6 +5,10 @@ Statements are SQLAlchemy Core on the model tables, selecting only the columns t
 know, so rows written by other tools (with columns of their own) read fine. A row that holds a
 bad value in an optional column is read with that option's default and logged; a row missing
 a required value is skipped and logged. Database failures surface as :class:`StorageError`.
+
+The lookups every request makes (endpoint, auth, AOR, identify and auth-username matches,
+contacts, the dialplan version) go through :attr:`Store.cache`: a write through this store
+is seen by the next read, another program's within the cache's time to live.
 """
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ def test_caller_transfers_the_callee_with_hash_and_a_number(
         with _caller(switch, run_dir, _with_digits("b2bua_uac_dtmf_digits_wait_bye", pcap,
                                                    tmp_path / "scenarios")) as caller:
             assert caller.wait(15).ok, "the caller is hung up once it transferred"
-        switch.wait_for_log(r"PJSIP/101-[0-9a-f]{8} transfers the call to 700@internal")
+        switch.wait_for_log(r"PJSIP/101-[0-9a-f]{8} transfers the call to 700@internal",
+                            timeout_s=15)
         # The callee now runs extension 700 on its own: Set, Answer, Wait, Hangup.
         assert _wait_for(lambda: re.search(r"PJSIP/102-[0-9a-f]{8}\s+internal@700:3\s+Up\s+Wait",
                                            _channels(switch)))
@@ -101,7 +102,8 @@ def test_callee_transfers_the_caller_with_hash_and_a_number(
                  scenario_path=digits) as callee, \
             _caller(switch, run_dir, scenario("b2bua_uac_wait_bye")) as caller:
             assert callee.wait(15).ok, "the callee is hung up once it transferred"
-            switch.wait_for_log(r"PJSIP/102-[0-9a-f]{8} transfers the call to 700@internal")
+            switch.wait_for_log(r"PJSIP/102-[0-9a-f]{8} transfers the call to 700@internal",
+                                timeout_s=15)
             assert _wait_for(lambda: re.search(
                 r"PJSIP/101-[0-9a-f]{8}\s+internal@700:3\s+Up\s+Wait", _channels(switch)))
             ended = caller.wait(15)
@@ -117,7 +119,8 @@ def test_a_transfer_is_ignored_without_the_option_and_for_an_unknown_number(
     digits = _with_digits("b2bua_uac_dtmf_digits_wait_bye", pcap, tmp_path / "scenarios")
     with SippUAS(local_port=uas_port, media_port=free_port("udp"),
                  workdir=run_dir("uas")) as callee, _caller(switch, run_dir, digits) as caller:
-            switch.wait_for_log(r"dialled '9' to transfer to: no such extension in internal")
+            switch.wait_for_log(r"dialled '9' to transfer to: no such extension in internal",
+                                timeout_s=15)
             # Still talking: both legs up until we end the call from the console.
             assert len(re.findall(r"\bUp\b", _channels(switch))) == 2
             out = switch.cli("cli", "-x", "channel request hangup all").stdout
