@@ -155,11 +155,11 @@ def test_busy_callee_gives_486_to_the_caller(switch: SwitchProcess, run_dir: Run
     assert wait_until(lambda: ports_all_free(switch))
 
 
-def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: RunDir) -> None:
+def cancelled_call(switch: SwitchProcess, run_dir: RunDir, label: str = "") -> None:
+    """101 calls 102, which rings; 101 gives up with a CANCEL. Both SIPp ends must pass."""
     uas_port = register_callee(switch, run_dir)
-    since = switch.log_offset()
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_ring_cancel"),
-                 rtp_echo=False, workdir=run_dir("uas")) as uas:
+                 rtp_echo=False, workdir=run_dir(f"uas{label}")) as uas:
         result = run_sipp(
             scenario("b2bua_uac_cancel"),
             target=switch.sip_address,
@@ -170,11 +170,16 @@ def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: R
             variables={"caller": "101"},
             extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
             timeout_s=15,
-            workdir=run_dir("uac"),
+            workdir=run_dir(f"uac{label}"),
         )
         assert result.ok, result.describe()
         cancelled = uas.wait(10)
         assert cancelled.ok, cancelled.describe()
+
+
+def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: RunDir) -> None:
+    since = switch.log_offset()
+    cancelled_call(switch, run_dir)
     assert wait_until(lambda: ports_all_free(switch))
     assert "Traceback" not in switch.log_text(since)
 

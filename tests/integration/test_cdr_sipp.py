@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.sipp import SippBackground, SippUAS, run_sipp, scenario
+from tests.harness.sipp import SippBackground, SippUAS, scenario
 from tests.harness.switch import SwitchFactory, SwitchProcess
 from tests.harness.tools import RunDir, free_port, require_tool
 from tests.integration.test_calls_sipp import (
     call,
+    cancelled_call,
     final_status,
     forget_contacts,
     register_callee,
@@ -111,24 +112,7 @@ def test_busy_and_unanswered_calls(switch: SwitchProcess, run_dir: RunDir) -> No
     # Else the next call rings the busy UAS's binding too: a row for each of the two.
     forget_contacts(switch, "102")
 
-    uas_port = register_callee(switch, run_dir)
-    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_ring_cancel"),
-                 rtp_echo=False, workdir=run_dir("uas-ring")) as uas:
-        result = run_sipp(
-            scenario("b2bua_uac_cancel"),
-            target=switch.sip_address,
-            local_port=free_port("both"),
-            service="102",
-            auth_user="101",
-            auth_pass="pass101",
-            variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
-            timeout_s=15,
-            workdir=run_dir("uac-cancel"),
-        )
-        assert result.ok, result.describe()
-        cancelled = uas.wait(10)
-        assert cancelled.ok, cancelled.describe()
+    cancelled_call(switch, run_dir, "-cancel")
     _busy, unanswered = rows_once_written(switch, 2)
 
     # Nobody registered as 103: the Dial rings no one.

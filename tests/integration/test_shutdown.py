@@ -60,7 +60,7 @@ def test_a_peer_that_is_gone_does_not_hold_the_stop(switch: SwitchProcess,
     callee, caller = _bridged_call(switch, run_dir)
     callee.stop(grace_s=0)
     caller.stop(grace_s=0)
-    started = time.monotonic()
+    # Our BYEs go unanswered: without the shutdown grace the stop would wait for their 32 s
+    # Timer F, and the harness fails a switch that does not exit soon after SIGTERM.
     assert switch.stop() == 0
-    # Our BYEs go unanswered; the stop must not wait for their 32 s Timer F.
-    assert time.monotonic() - started < 8
+    assert "hanging up 2 channel(s)" in switch.log_text()
