@@ -180,8 +180,8 @@ class HttpManager:
         if isinstance(verdict, Challenge):
             if verdict.failure is not None and credentials is not None:
                 delay = self._throttle.failed(host)
-                log.warning("manager digest login %r from %s failed: %s",
-                            credentials.username, host, verdict.failure)
+                log.warning("manager digest login %r from %s failed: %s; answering in %.1f s",
+                            credentials.username, host, verdict.failure, delay)
                 await asyncio.sleep(delay)
             return web.Response(status=HTTPStatus.UNAUTHORIZED, text="Unauthorized",
                                 headers={hdrs.WWW_AUTHENTICATE: verdict.header(REALM)})

@@ -47,8 +47,8 @@ async def handle(session: Session, message: Message) -> Response:
     problem = _refusal(session, message, user)
     if problem is not None or user is None:
         delay = session.throttle.failed(session.peer_host)
-        log.warning("manager login %r from %s failed: %s", username, session.peer_host,
-                    problem or "no such user")
+        log.warning("manager login %r from %s failed: %s; answering in %.1f s", username,
+                    session.peer_host, problem or "no such user", delay)
         await asyncio.sleep(delay)
         return Response.error("Authentication failed", close=True)
     session.log_in(user, message.get("Events"))
