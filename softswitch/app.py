@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -49,6 +50,8 @@ from softswitch.storage.repository import Store
 log = logging.getLogger(__name__)
 
 EXPIRY_SWEEP_S = 15.0
+FULL_COLLECTION_AFTER = 100
+"""Collections of the middle generation before the garbage collector looks at the oldest."""
 
 
 @dataclass(slots=True)
@@ -78,6 +81,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     )
     # Alembic narrates every migration step at INFO; the storage layer logs the outcome.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The format names no source file, so finding the caller's frame per record is waste.
+    logging._srcfile = None
 
 
 def run_server(config: Config) -> int:
@@ -92,6 +97,7 @@ async def serve(config: Config) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with running_switch(config) as switch:
+        _freeze_startup_objects()
         log.info(
             "softswitch ready: %s (version %s, database %s)",
             ", ".join(_listeners(switch)), __version__, _safe_url(config.database.url),
@@ -101,6 +107,23 @@ async def serve(config: Config) -> int:
         log.info("softswitch stopping")
     log.info("softswitch stopped")
     return 0
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what start-up built out of every later full collection.
+
+    Start-up leaves some 100k long-lived objects (SQLAlchemy, Alembic, aiohttp, the parsed
+    configuration) that each collection of the oldest generation would walk again, a pause
+    of tens of milliseconds in the middle of call set-ups.
+    """
+    gc.collect()
+    gc.freeze()
+    # Answered transactions linger 32 s (RFC 3261 Timers J, K, L, M), so under load the
+    # oldest generation grows by thousands of objects a second; by default every few seconds
+    # that triggers a full collection, a pause of 100 ms and more at a few hundred calls a
+    # second. Calls free their own objects (no cycles), so full collections can be rare.
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
 
 
 @contextlib.asynccontextmanager

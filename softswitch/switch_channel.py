@@ -761,6 +761,10 @@ class SwitchChannel:
                 await self._media.stop_record(record_id)
         await self.tasks.wait()
         self._waiters.forget_stream(self.leg.stream.stream_id)
+        # The leg and the dialplan state point back at the channel; left as cycles, every
+        # ended call would wait in memory for a full collection of the garbage collector.
+        self.leg.listener = None
+        self.exec_state = None
 
 
 _TONES: dict[str, Tone] = {"dial": "dial", "ring": "ringback", "ringback": "ringback",

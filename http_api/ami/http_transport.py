@@ -99,6 +99,9 @@ class HttpManager:
     def _on_event(self, event: bus.Event) -> None:
         if isinstance(event, bus.FullyBooted):
             self._booted = True
+        if not self._sessions:
+            # Every call step is an event: formatting them for nobody costs calls per second.
+            return
         ami = to_ami(event)
         if ami is not None:
             for entry in self._sessions:

@@ -156,8 +156,11 @@ class Call:
     async def release(self) -> None:
         """Unbridge and give back the callees' media; the caller's stream is its channel's."""
         if self._bridged_with is not None:
-            with contextlib.suppress(MediaPlaneError):
-                await self._media.unbridge(self._bridge_id)
+            # Releasing the callee's stream below ends the bridge with it; only a callee
+            # that leaves alive (detached) keeps its stream, and its bridge must go first.
+            if self._bridged_with not in self.outbound:
+                with contextlib.suppress(MediaPlaneError):
+                    await self._media.unbridge(self._bridge_id)
             self._leave_bridge()
         await self.tasks.wait()
         # Media goes back to the pool at once; a cancelled leg that never got a provisional
@@ -167,6 +170,9 @@ class Call:
             await release_stream(self._media, leg.stream, leg.channel, self.log)
             if leg.on_release is not None:
                 leg.on_release()
+            # The call has heard the last of this leg; the back reference would keep both
+            # alive until a full garbage collection.
+            leg.listener = None
         for outbound in self.outbound:
             # A leg still waiting for Timer B (cancelled before any provisional) must not
             # hold the caller: it finishes in the background.

@@ -57,7 +57,7 @@ class DialledLegControl:
         self._events.publish(HangupRequested(channel=leg.channel, cause=int(cause)))
         was_answered = leg.answered and not leg.ended
         await leg.hang_up(cause)
-        if was_answered:
+        if was_answered and leg.listener is not None:
             # Our own BYE: the call hears of it as if the callee had hung up.
             leg.listener.leg_hung_up(leg, cause)
 

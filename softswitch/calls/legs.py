@@ -147,11 +147,9 @@ async def release_stream(
     logger: logging.LoggerAdapter[logging.Logger],
 ) -> None:
     """Log the stream's packet counters (operators and tests read them) and free its ports."""
-    with contextlib.suppress(MediaPlaneError):
-        stats = await media.stats(stream.stream_id)
-        logger.info("%s media: %d packets in, %d out, %d lost", channel.name,
-                    stats.packets_received, stats.packets_sent, stats.packets_lost)
-    await media.release(stream.stream_id)
+    stats = await media.release(stream.stream_id)
+    logger.info("%s media: %d packets in, %d out, %d lost", channel.name,
+                stats.packets_received, stats.packets_sent, stats.packets_lost)
 
 
 def body_sdp(message: Request | Response) -> SessionDescription | None:
@@ -240,6 +238,12 @@ class InboundLeg:
 
     async def answer(self) -> bool:
         """200 OK; True once the caller's ACK arrived (the transaction resends the 2xx)."""
+        if self.tx.cancelled.is_set() or self.tx.finished:
+            # The caller's CANCEL crossed the callee's answer: the caller is owed a 487.
+            self.log.info("%s gave up before the answer", self.channel.name)
+            if not self.ended:
+                self.reject(487, HangupCause.NORMAL_CLEARING)
+            return False
         self._register()
         self.dialog.confirm()
         self.channel.answer()
@@ -333,7 +337,7 @@ class OutboundLeg:
         callee: NameAddr,
         extra_headers: tuple[tuple[str, str], ...],
         symmetric: bool,
-        listener: LegListener,
+        listener: LegListener | None,
         user_agent: str,
         resource: str = "",
     ) -> None:
@@ -429,7 +433,8 @@ class OutboundLeg:
             if self.ring_time_ms is None:
                 self.ring_time_ms = elapsed_ms
             self.channel.set_state(ChannelState.RINGING)
-            self.listener.leg_ringing(self)
+            if self.listener is not None:
+                self.listener.leg_ringing(self)
         elif response.status == 183:
             try:
                 answer = body_sdp(response)
@@ -437,7 +442,8 @@ class OutboundLeg:
                 answer = None
             if self.progress_time_ms is None:
                 self.progress_time_ms = elapsed_ms
-            if answer is not None and self._early_media(answer):
+            if (answer is not None and self._early_media(answer)
+                    and self.listener is not None):
                 self.listener.leg_progress(self)
 
     def _early_media(self, answer: SessionDescription) -> bool:
@@ -479,7 +485,8 @@ class OutboundLeg:
         self.answered = True
         self.final_status = response.status
         self.channel.answer()
-        self.listener.leg_answered(self)
+        if self.listener is not None:
+            self.listener.leg_answered(self)
 
     def _send_ack(self) -> None:
         assert self.dialog is not None
@@ -492,7 +499,8 @@ class OutboundLeg:
         self.final_status = status
         self.ended = True
         self.channel.hang_up(cause)
-        self.listener.leg_failed(self, status, cause)
+        if self.listener is not None:
+            self.listener.leg_failed(self, status, cause)
 
     def _send_cancel(self) -> None:
         assert self.invite is not None
@@ -560,7 +568,8 @@ class OutboundLeg:
         await self.stream.apply(self._media, symmetric=self._symmetric)
         tx.reply(200, headers=[("Contact", str(self.dialog.local_contact)), SDP],
                  body=result.sdp.to_bytes())
-        self.listener.leg_hold_changed(self, is_hold(offer))
+        if self.listener is not None:
+            self.listener.leg_hold_changed(self, is_hold(offer))
 
     def handle_ack(self, request: Request, source: Address) -> None:
         return
@@ -675,8 +684,7 @@ class OriginatedLeg:
 
     @listener.setter
     def listener(self, listener: LegListener | None) -> None:
-        if listener is not None:
-            self._leg.listener = listener
+        self._leg.listener = listener
 
     @property
     def outbound(self) -> OutboundLeg:

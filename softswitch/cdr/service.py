@@ -24,12 +24,13 @@ class CdrService:
         store: CdrStore,
         clock: Callable[[], float] = time.time,
         batch_size: int = 200,
+        gather_s: float = 0.25,
         retry_delay_s: float = 1.0,
     ) -> None:
         self._clock = clock
         self._builder = CdrBuilder()
         self._writer = CdrWriter(store=store, events=events, batch_size=batch_size,
-                                 retry_delay_s=retry_delay_s)
+                                 gather_s=gather_s, retry_delay_s=retry_delay_s)
         self._unsubscribe = events.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:

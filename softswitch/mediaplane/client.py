@@ -281,8 +281,10 @@ class MediaPlane:
             wait_s=self.request_timeout + sending_s,
         )
 
-    async def release(self, stream_id: int) -> None:
-        await self._call(lambda rid: Release(request_id=rid, stream_id=stream_id))
+    async def release(self, stream_id: int) -> StreamStats:
+        """Free the stream's ports (and its bridge); returns its final counters."""
+        payload = await self._call(lambda rid: Release(request_id=rid, stream_id=stream_id))
+        return _expect(payload, StreamStats)
 
     async def stats(self, stream_id: int) -> StreamStats:
         payload = await self._call(lambda rid: Stats(request_id=rid, stream_id=stream_id))

@@ -816,8 +816,11 @@ class MediaEngine:
         return None
 
     def _release(self, cmd: Release) -> Payload:
-        self._release_stream(self._stream(cmd.stream_id))
-        return None
+        # The final counters come with the reply: asking for them first cost a round trip.
+        s = self._stream(cmd.stream_id)
+        final = s.stats(self._clock())
+        self._release_stream(s)
+        return final
 
     def _release_stream(self, s: Stream) -> None:
         self._playbacks.stream_gone(s)

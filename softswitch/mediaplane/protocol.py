@@ -250,7 +250,10 @@ class StopRecord(_Message):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Release(_Message):
-    """Close a stream: its playback and recordings end, its bridge goes, its ports return."""
+    """Close a stream: its playback and recordings end, its bridge goes, its ports return.
+
+    The reply carries the stream's final :class:`StreamStats`.
+    """
 
     request_id: int
     stream_id: int

@@ -74,12 +74,28 @@ async def test_close_writes_everything_queued_in_batches() -> None:
 
 async def test_rows_are_written_without_waiting_for_close() -> None:
     store = SlowStore()
-    writer = CdrWriter(store=store, events=EventBus())
+    writer = CdrWriter(store=store, events=EventBus(), gather_s=0)
     writer.submit([record(1), record(2)])
     for _ in range(10):
         await asyncio.sleep(0)
     assert [[row.sequence for row in batch] for batch in store.batches] == [[1, 2]]
     await writer.close()
+
+
+async def test_rows_arriving_while_gathering_share_one_insert() -> None:
+    store, events = SlowStore(), EventBus()
+    written = asyncio.Event()
+    events.subscribe(lambda event: written.set())
+    writer = CdrWriter(store=store, events=events, gather_s=0.2)
+    writer.submit([record(1)])
+    await asyncio.sleep(0)
+    writer.submit([record(2)])
+    writer.submit([record(3)])
+    await asyncio.wait_for(written.wait(), 5)
+    assert [[row.sequence for row in batch] for batch in store.batches] == [[1, 2, 3]]
+    writer.submit([record(4)])
+    await writer.close()
+    assert [[row.sequence for row in batch] for batch in store.batches] == [[1, 2, 3], [4]]
 
 
 async def test_a_failed_insert_is_retried_once(caplog: pytest.LogCaptureFixture) -> None:
@@ -96,7 +112,7 @@ async def test_a_batch_failing_twice_is_logged_and_the_writer_goes_on(
 ) -> None:
     store, events = SlowStore(failures=2), EventBus()
     announced = posted(events)
-    writer = CdrWriter(store=store, events=events, retry_delay_s=0)
+    writer = CdrWriter(store=store, events=events, gather_s=0, retry_delay_s=0)
     with caplog.at_level(logging.ERROR):
         writer.submit([record(1)])
         for _ in range(10):
