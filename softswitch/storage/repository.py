@@ -23,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Delete,
+    Insert,
     Row,
     Select,
     String,
@@ -827,6 +828,12 @@ class Store:
 
     # Call detail records
 
+    async def read_cdr_columns(self) -> None:
+        """Learn the ``cdr`` table's columns now rather than at the first call's CDR, as
+        Asterisk's adaptive ODBC backend does when it loads."""
+        async with self._reading("reading the cdr table's columns") as conn:
+            await self._cdrs.read_columns(conn)
+
     async def insert_cdrs(self, rows: Sequence[CdrRecord]) -> None:
         """Write *rows* into ``cdr`` in one transaction, by column name (see
         :mod:`softswitch.storage.cdrs`): a site's extra columns get CDR variables."""
@@ -1011,23 +1018,25 @@ async def _upsert(conn: AsyncConnection, table: Table, row: dict[str, object]) -
 
     Columns it does not name (a site's own) keep their values.
     """
-    changes = [key for key in row if key != "id"]
-    if conn.dialect.name == "postgresql":
-        pg_statement = postgresql.insert(table).values(row)
-        await conn.execute(
-            pg_statement.on_conflict_do_update(
-                index_elements=[table.c.id],
-                set_={key: pg_statement.excluded[key] for key in changes},
-            )
-        )
-        return
-    lite_statement = sqlite.insert(table).values(row)
-    await conn.execute(
-        lite_statement.on_conflict_do_update(
+    await conn.execute(_upsert_statement(conn.dialect.name, table, tuple(row)), row)
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Insert] = {}
+"""Upserts built once per table and set of columns: each build aliases the table as
+``excluded``, some 280 objects in reference cycles, at every registration."""
+
+
+def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Insert:
+    key = (dialect, table.name, columns)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        statement = base.on_conflict_do_update(
             index_elements=[table.c.id],
-            set_={key: lite_statement.excluded[key] for key in changes},
+            set_={column: base.excluded[column] for column in columns if column != "id"},
         )
-    )
+        _UPSERTS[key] = statement
+    return statement
 
 
 def _manager_user(row: Row[Any]) -> ManagerUserRecord:
