@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 EventCallback = Callable[[Event], None]
 _T = TypeVar("_T")
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_WRITE_BACKLOG = 1 << 16
+"""Bytes queued to the engine beyond which a caller waits for the socket to drain."""
 
 
 class MediaPlaneError(Exception):
@@ -95,6 +97,7 @@ class MediaPlane:
         self._thread = thread
         self.request_timeout = request_timeout
         self._request_ids = itertools.count(1)
+        self._outgoing: list[bytes] = []
         self._pending: dict[int, asyncio.Future[Reply]] = {}
         self._subscribers: list[EventCallback] = []
         self._dead: str | None = None
@@ -323,23 +326,39 @@ class MediaPlane:
             raise MediaPlaneError(f"media plane unavailable: {self._dead}")
         request_id = next(self._request_ids)
         command = make(request_id)
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Reply] = loop.create_future()
         self._pending[request_id] = future
+        limit = wait_s or self.request_timeout
+        timer = loop.call_later(limit, _expire, future)
         try:
-            self._writer.write(encode(command))
-            await self._writer.drain()
-            reply = await asyncio.wait_for(future, wait_s or self.request_timeout)
+            self._send(encode(command))
+            if self._writer.transport.get_write_buffer_size() > _WRITE_BACKLOG:
+                await self._writer.drain()
+            reply = await future
         except TimeoutError:
             raise MediaPlaneError(
-                f"no reply to {type(command).__name__} within {wait_s or self.request_timeout} s"
+                f"no reply to {type(command).__name__} within {limit} s"
             ) from None
         except (ConnectionError, OSError) as exc:
             raise MediaPlaneError(f"media plane unavailable: {exc}") from exc
         finally:
+            timer.cancel()
             self._pending.pop(request_id, None)
         if not reply.ok:
             raise CommandFailed(reply.code, f"{type(command).__name__}: {reply.error}")
         return reply.payload
+
+    def _send(self, frame: bytes) -> None:
+        """Queue *frame*; what the calls queue in one turn of the loop goes in one write."""
+        self._outgoing.append(frame)
+        if len(self._outgoing) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        frames, self._outgoing = self._outgoing, []
+        if self._dead is None and not self._writer.is_closing():
+            self._writer.write(b"".join(frames))
 
     async def _read_loop(self) -> None:
         decoder = FrameDecoder()
@@ -436,6 +455,11 @@ def _run_in_thread(engine: MediaEngine, control: socket.socket) -> None:
         log.exception("media engine thread crashed")
     finally:
         control.close()
+
+
+def _expire(future: asyncio.Future[Reply]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
 
 
 def _expect(payload: Payload, kind: type[_T]) -> _T:
