@@ -8,6 +8,8 @@ the switch believes. Timer F is shortened with ``[sip] t1_ms`` where a test wait
 from __future__ import annotations
 
 import re
+import socket
+import threading
 import time
 from datetime import datetime
 
@@ -229,21 +231,58 @@ def test_forbidden_is_retried_when_not_permanent(
     assert "Rejected" in registration_row(switch).split()
 
 
+class SilentRegistrar:
+    """A UDP socket on the registrar's port that never answers and notes each REGISTER's
+    Via branch, so a test sees every transmission of every attempt."""
+
+    def __init__(self, port: int) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.1", port))
+        self._socket.settimeout(0.1)
+        self.branches: list[str] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                data = self._socket.recv(65535)
+            except TimeoutError:
+                continue
+            found = re.search(rb"^Via:[^\r\n]*;branch=([^;\s]+)", data, re.M | re.I)
+            if data.startswith(b"REGISTER ") and found:
+                self.branches.append(found.group(1).decode())
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._thread.join(2)
+        self._socket.close()
+
+
 def test_silent_registrar_fails_after_timer_f_and_gives_up(
     switch_factory: SwitchFactory,
 ) -> None:
-    """Nothing listens: with T1 = 50 ms Timer F (64*T1) ends each attempt after 3.2 s."""
+    """Nothing answers: with T1 = 50 ms Timer F (64*T1) ends each attempt after 3.2 s, by
+    when Timer E has resent the REGISTER after 50, 100, 200, 400, 800 and 1600 ms."""
     port = free_port("both")
-    switch = switch_factory(pjsip_conf=trunk_conf(port, retry_interval=1, max_retries=1),
-                            overrides={"sip": {"t1_ms": 50}})
-    started = time.monotonic()
-    row = wait_for_state(switch, "Failed", timeout_s=8)
-    assert "Failed" in row.split(), row
-    assert time.monotonic() - started >= 2.5, "Failed before Timer F could have fired"
-    assert "Failed no final response" in switch.log_text()
-    # Two attempts (the first and one retry) of 3.2 s each, 1 s apart.
-    switch.wait_for_log(r"registration provider gave up after 2 attempts", timeout_s=10)
-    assert "Failed" in registration_row(switch).split()
+    silent = SilentRegistrar(port)
+    try:
+        switch = switch_factory(pjsip_conf=trunk_conf(port, retry_interval=1, max_retries=1),
+                                overrides={"sip": {"t1_ms": 50}})
+        row = wait_for_state(switch, "Failed", timeout_s=8)
+        assert "Failed" in row.split(), row
+        first_attempt = silent.branches.count(silent.branches[0])
+        assert "Failed no final response" in switch.log_text()
+        # Two attempts (the first and one retry), 1 s apart.
+        switch.wait_for_log(r"registration provider gave up after 2 attempts", timeout_s=10)
+        assert "Failed" in registration_row(switch).split()
+    finally:
+        silent.close()
+    # Failed only once Timer F ended the first attempt: sent once and resent six times on
+    # Timer E until then (T2 = 4 s caps none of those intervals).
+    assert first_attempt >= 7, silent.branches
+    assert len(set(silent.branches)) == 2, silent.branches
 
 
 def test_registers_once_a_silent_registrar_comes_up(
