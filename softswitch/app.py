@@ -145,7 +145,6 @@ async def running_switch(config: Config) -> AsyncIterator[Switch]:
             summary = await bootstrap_dialplan(store, config.bootstrap.extensions)
             if summary:
                 log.info("imported into the empty dialplan: %s", summary)
-        await store.read_cdr_columns()
         pruned = await store.prune_contacts_on_boot(config.node_name)
         expired = await store.delete_expired_contacts(time.time())
         if pruned or expired:

@@ -130,12 +130,9 @@ class CdrTable:
         """Lower-case column name → column, primary key excluded."""
         self._table: Table | None = None
 
-    async def read_columns(self, conn: AsyncConnection) -> None:
-        await conn.run_sync(self._reflect)
-
     async def insert(self, conn: AsyncConnection, rows: Sequence[CdrRecord]) -> None:
         if self._targets is None:
-            await self.read_columns(conn)
+            await conn.run_sync(self._reflect)
         for statement, values in self._statements(rows):
             await conn.execute(statement, values)
 

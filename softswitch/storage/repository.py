@@ -828,12 +828,6 @@ class Store:
 
     # Call detail records
 
-    async def read_cdr_columns(self) -> None:
-        """Learn the ``cdr`` table's columns now rather than at the first call's CDR, as
-        Asterisk's adaptive ODBC backend does when it loads."""
-        async with self._reading("reading the cdr table's columns") as conn:
-            await self._cdrs.read_columns(conn)
-
     async def insert_cdrs(self, rows: Sequence[CdrRecord]) -> None:
         """Write *rows* into ``cdr`` in one transaction, by column name (see
         :mod:`softswitch.storage.cdrs`): a site's extra columns get CDR variables."""
