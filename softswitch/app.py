@@ -123,9 +123,10 @@ def _tune_garbage_collector() -> None:
     gc.freeze()
     # A call's objects live about as long as the call. Collected every 700 allocations (the
     # default, some 30 ms at 200 calls a second), they are examined in the young and the
-    # middle generation and reach the oldest before they die; every 10,000, most die first. Answered transactions linger 32 s (RFC 3261 Timers J, K, L, M), so
-    # under load the oldest generation grows by thousands of objects a second, which by
-    # default triggers a full collection, a pause of 100 ms and more, every few seconds.
+    # middle generation and reach the oldest before they die; every 10,000, most die first.
+    # Answered transactions linger 32 s (RFC 3261 Timers J, K, L, M), so under load the
+    # oldest generation grows by thousands of objects a second, which by default triggers
+    # a full collection, a pause of 100 ms and more, every few seconds.
     # Calls free their own objects (no cycles), so full collections can be rare.
     gc.set_threshold(YOUNG_COLLECTION_AFTER, 10, FULL_COLLECTION_AFTER)
 
