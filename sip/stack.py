@@ -348,6 +348,11 @@ class SipStack:
                 self.layer.transport_error(out.key, self._loop.time())
                 self._pump()
 
+    def background(self, coro: Awaitable[None]) -> None:
+        """Run *coro* (a request nobody waits for, such as a BYE) as one of the stack's own
+        tasks: an error is logged, and closing the stack ends it."""
+        self._spawn(coro)
+
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)

@@ -271,7 +271,7 @@ class InboundLeg:
         if self.channel.state is ChannelState.UP:
             self.channel.hang_up(cause)
             self.close()
-            await _send_bye(self._stack, self.dialog, self.log)
+            _bye_in_background(self._stack, self.dialog, self.log)
         else:
             self.reject(sip_from_cause(cause), cause)
 
@@ -526,7 +526,7 @@ class OutboundLeg:
             self.ended = True
             self.channel.hang_up(cause)
             self._dialogs.remove(self.dialog.id)
-            await _send_bye(self._stack, self.dialog, self.log)
+            _bye_in_background(self._stack, self.dialog, self.log)
         else:
             self.cancel()
 
@@ -648,14 +648,30 @@ async def _common_in_dialog(leg: InboundLeg | OutboundLeg, tx: ServerTransaction
         tx.reply(405, headers=[("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE")])
 
 
+def _bye_in_background(stack: SipStack, dialog: Dialog,
+                       logger: logging.LoggerAdapter[logging.Logger]) -> None:
+    """End the dialog with a BYE whose answer nobody waits for: a peer that never answers
+    keeps the transaction for Timer F (32 s), not the channel, its media or the caller."""
+    stack.background(_bye_exchange(stack, _bye(stack, dialog), dialog.peer, logger))
+
+
 async def _send_bye(stack: SipStack, dialog: Dialog, logger: logging.LoggerAdapter[logging.Logger]
                     ) -> None:
+    await _bye_exchange(stack, _bye(stack, dialog), dialog.peer, logger)
+
+
+def _bye(stack: SipStack, dialog: Dialog) -> Request:
     bye = dialog.create_request(
         Method.BYE.value, via=stack.via_value(dialog.peer.transport, towards=dialog.peer.host)
     )
     dialog.terminate()
+    return bye
+
+
+async def _bye_exchange(stack: SipStack, bye: Request, peer: Address,
+                        logger: logging.LoggerAdapter[logging.Logger]) -> None:
     try:
-        response = await stack.send_request(bye, dialog.peer)
+        response = await stack.send_request(bye, peer)
     except (RequestTimeout, TransportUnavailable) as exc:
         logger.info("BYE got no answer: %s", exc)
         return

@@ -12,7 +12,14 @@ import time
 
 import pytest
 
-from tests.harness.sipp import SippResult, SippUAS, register_contact, run_sipp, scenario
+from tests.harness.sipp import (
+    SippBackground,
+    SippResult,
+    SippUAS,
+    register_contact,
+    run_sipp,
+    scenario,
+)
 from tests.harness.switch import SwitchProcess
 from tests.harness.tools import RunDir, free_port, require_tool
 
@@ -204,6 +211,41 @@ def test_callee_hangs_up_first(switch: SwitchProcess, run_dir: RunDir) -> None:
         hung_up = uas.wait(10)
         assert hung_up.ok, hung_up.describe()
     assert wait_until(lambda: ports_all_free(switch))
+
+
+def no_channels(switch: SwitchProcess) -> bool:
+    return "\n0 active channels\n" in switch.cli("cli", "-x", "core show channels").stdout
+
+
+def test_a_caller_who_never_answers_our_bye_does_not_hold_the_call(switch: SwitchProcess,
+                                                                  run_dir: RunDir) -> None:
+    """The callee hangs up and the caller ignores our BYE: the BYE's transaction waits for
+    Timer F (32 s) on its own, while the channel and its media end at once."""
+    uas_port = register_callee(switch, run_dir)
+    with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_bye"),
+                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas, \
+            SippBackground(
+                scenario("b2bua_uac_silent_bye"),
+                target=switch.sip_address,
+                local_port=free_port("both"),
+                service="102",
+                auth_user="101",
+                auth_pass="pass101",
+                variables={"caller": "101"},
+                extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+                timeout_s=20,
+                workdir=run_dir("uac"),
+            ) as caller:
+        hung_up = uas.wait(10)
+        assert hung_up.ok, hung_up.describe()
+        assert wait_until(lambda: no_channels(switch) and ports_all_free(switch), timeout_s=3)
+        # Still silent, its port open: the BYE was neither answered nor refused meanwhile.
+        assert caller.running
+        ignored = caller.wait(15)
+    assert ignored.ok, ignored.describe()
+    # Resent on Timer E meanwhile: the transaction lived on without the channel.
+    byes = [m for m in ignored.received() if m.startswith("BYE ")]
+    assert len(byes) >= 2, ignored.describe()
 
 
 def test_hold_and_resume_are_passed_to_the_other_party(switch: SwitchProcess,
