@@ -48,7 +48,6 @@ async def test_audio_that_waited_for_a_starved_loop_is_shed_and_still_recorded(
     async with media_plane() as started, Phone() as a, Phone() as b:
         port_a, _ = await wire(started, a, b)
         await started.plane.record(1, bridge_id=1, path_mixed=str(path))
-        began = time.monotonic()
         await a.stream(port_a, [a.packet(0, bytes([0]) * 160) for _ in range(10)])
         assert len(await b.wait_packets(10)) == 10
         count = round(STOPPED_S / 0.02)
@@ -61,7 +60,6 @@ async def test_audio_that_waited_for_a_starved_loop_is_shed_and_still_recorded(
         received = await b.quiet(period=0.2)
         await started.plane.stop_record(1)
         done = await started.wait_event(lambda e: isinstance(e, RecordingFinished))
-        elapsed = time.monotonic() - began
         stats = await started.plane.stats(1)
     # Everything was heard: the phone's stream shows no loss.
     assert stats.packets_received == 10 + count + 10
@@ -76,9 +74,10 @@ async def test_audio_that_waited_for_a_starved_loop_is_shed_and_still_recorded(
     # The far end sees the shed audio as a gap in the sequence numbers, as it would a loss.
     if through:
         assert uint16_diff(received[10].sequence, received[9].sequence) == 1 + shed
-    # The recording kept the wall clock's time through the stall.
+    # The recording kept the call's length through the stall: the stall itself plus the
+    # 20 packets heard outside it. Skipping the loop's missed ticks would lose the stall.
     assert isinstance(done, RecordingFinished)
-    assert done.duration_s == pytest.approx(elapsed, abs=0.25)
+    assert done.duration_s >= STOPPED_S + 20 * 0.02
     assert soundfile.info(path).duration == pytest.approx(done.duration_s, abs=0.03)
 
 
