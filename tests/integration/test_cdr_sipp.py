@@ -96,7 +96,9 @@ def test_answered_call(switch: SwitchProcess, run_dir: RunDir) -> None:
     assert str(row["start"]) <= str(row["answer"]) <= str(row["end_time"])
     billsec, duration = row["billsec"], row["duration"]
     assert isinstance(billsec, int) and isinstance(duration, int)
-    assert 2 <= billsec <= duration <= billsec + 3, row
+    # A 2.5 s call: billed whole seconds, with the ringing (under 3 s) on top for duration.
+    assert billsec >= 2, row
+    assert duration - billsec in range(4), row
     assert (row["source"], row["destination"], row["direction"], row["group_uuid"]) == (
         None, None, None, None)
 
