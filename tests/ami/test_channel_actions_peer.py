@@ -18,7 +18,7 @@ from panoramisk import Manager  # type: ignore[import-untyped]
 
 from tests.harness.sipp import SippBackground, SippUAS, register_contact, scenario
 from tests.harness.switch import SwitchFactory, SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -117,7 +117,7 @@ def _caller(switch: SwitchProcess, run_dir: RunDir, callee: str) -> SippBackgrou
         scenario("b2bua_uac_wait_bye"), target=switch.sip_address,
         local_port=free_port("both"), service=callee, auth_user="101", auth_pass="pass101",
         variables={"caller": "101"},
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"],
         timeout_s=40, workdir=run_dir("uac"),
     )
 
@@ -139,7 +139,7 @@ def _hung_up(ami: Ami, count: int) -> Callable[[], bool]:
 async def test_status_getvar_setvar_and_hangup_on_a_live_call(
         ami_switch: SwitchProcess, ami: Ami, run_dir: RunDir) -> None:
     uas_port = _register_uas(ami_switch, run_dir)
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as uas, \
                 _caller(ami_switch, run_dir, "102") as uac:
         await ami.seen.wait_for(lambda: _bridged(ami))
@@ -205,7 +205,7 @@ def _check_call_order(events: list[dict[str, str]], caller: str, callee: str) ->
 async def test_redirect_moves_the_caller_and_hangs_up_its_callee(
         ami_switch: SwitchProcess, ami: Ami, run_dir: RunDir) -> None:
     uas_port = _register_uas(ami_switch, run_dir)
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as uas, \
                 _caller(ami_switch, run_dir, "102") as uac:
         await ami.seen.wait_for(lambda: _bridged(ami))
@@ -233,7 +233,7 @@ async def test_redirect_moves_the_caller_and_hangs_up_its_callee(
 async def test_originate_rings_a_phone_and_runs_the_dialplan_on_it(
         ami_switch: SwitchProcess, ami: Ami, run_dir: RunDir) -> None:
     uas_port = _register_uas(ami_switch, run_dir)
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as uas:
         reply = await ami.send(Action="Originate", ActionID="orig-1", Channel="PJSIP/102",
                                Context="outgoing", Exten="100", Priority="2",

@@ -13,7 +13,7 @@ import pytest
 from tests.harness.baresip import BaresipAccount, BaresipAgent
 from tests.harness.sipp import SippBackground, SippUAS, register_contact, scenario
 from tests.harness.switch import SwitchFactory, SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -89,9 +89,9 @@ def test_status_shows_both_channels_of_a_live_call(seed_switch: SwitchProcess, c
     caller = SippBackground(
         scenario("b2bua_uac_wait_bye"), target=seed_switch.sip_address,
         local_port=free_port("both"), service="102", auth_user="101", auth_pass="pass101",
-        variables={"caller": "101"}, extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        variables={"caller": "101"}, extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"],
         timeout_s=30, workdir=run_dir("uac"))
-    with SippUAS(local_port=port, media_port=free_port("udp"), workdir=run_dir("uas")) as uas, \
+    with SippUAS(local_port=port, media_port=sipp_media_port(), workdir=run_dir("uas")) as uas, \
             caller:
         deadline = time.monotonic() + 10
         while True:

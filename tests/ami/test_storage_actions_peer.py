@@ -25,7 +25,7 @@ from tests.harness.sipp import (
     scenario,
 )
 from tests.harness.switch import SwitchFactory, SwitchProcess, standard_pjsip_conf
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -165,7 +165,7 @@ def _call(switch: SwitchProcess, run_dir: RunDir, callee: str) -> str:
     result: SippResult = run_sipp(
         scenario("b2bua_uac_rejected"), target=switch.sip_address,
         local_port=free_port("both"), service=callee, auth_user="101", auth_pass="pass101",
-        variables={"caller": "101"}, extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        variables={"caller": "101"}, extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"],
         timeout_s=15, workdir=run_dir(f"uac-{callee}"),
     )
     assert result.ok, result.describe()

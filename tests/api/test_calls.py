@@ -17,7 +17,7 @@ import soundfile
 from media.mp3 import mp3_info
 from tests.api.conftest import Api
 from tests.harness.sipp import SippBackground, SippUAS, register_contact, run_sipp, scenario
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -60,7 +60,7 @@ def caller(api: Api, run_dir: RunDir, number: str, *, hold_ms: int = 4000,
     return SippBackground(
         scenario(name), target=api.switch.sip_address, local_port=free_port("both"),
         service=number, auth_user="101", auth_pass="pass101", variables=variables,
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"], timeout_s=30,
+        extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"], timeout_s=30,
         workdir=run_dir(f"caller-{number}"),
     ).start()
 
@@ -86,7 +86,7 @@ def status_rows(api: Api, **params: str) -> list[dict[str, str]]:
 
 def test_status_shows_both_legs_of_a_call_as_status_events(api: Api, run_dir: RunDir) -> None:
     port = register(api, run_dir, "102")
-    with SippUAS(local_port=port, media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+    with SippUAS(local_port=port, media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         call = caller(api, run_dir, "102", hold_ms=5000)
 
         def both_up() -> list[dict[str, str]] | None:
@@ -134,7 +134,7 @@ def test_status_shows_both_legs_of_a_call_as_status_events(api: Api, run_dir: Ru
 def test_originate_waits_for_the_answer_and_passes_callerid_and_variables(
         api: Api, run_dir: RunDir) -> None:
     port = register(api, run_dir, "103")
-    with SippUAS(local_port=port, media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+    with SippUAS(local_port=port, media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         answer = api.keyed("/api/index/originate", channel="PJSIP/103", context="incoming",
                            exten="200", priority="1", callerid='"Sergey" <79123456789>',
                            variable="file=123,idcall=456")
@@ -157,7 +157,7 @@ def test_originate_waits_for_the_answer_and_passes_callerid_and_variables(
 def test_originate_async_answers_before_the_phone_does(api: Api, run_dir: RunDir) -> None:
     port = register(api, run_dir, "103")
     with SippUAS(local_port=port, scenario_path=scenario("b2bua_uas_answer_later"),
-                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+                 media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         answer = api.get("/pbx/api/index/originate", {
             "api_key": api.key, "channel": "PJSIP/103", "context": "incoming", "exten": "200",
             "variable": "file=9", "async": "true"})
@@ -201,7 +201,7 @@ def cdr_rows(api: Api, **fields: str) -> list[dict[str, Any]]:
 
 def test_a_recorded_call_checked_fetched_and_in_the_cdr(api: Api, run_dir: RunDir) -> None:
     port = register(api, run_dir, "102")
-    with SippUAS(local_port=port, media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+    with SippUAS(local_port=port, media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         call = caller(api, run_dir, "301", hold_ms=3000)
         assert call.wait(30).ok
         assert uas.wait(10).ok

@@ -20,7 +20,7 @@ import soundfile
 from media.mp3 import write_mp3
 from tests.api.conftest import Api
 from tests.harness.sipp import run_sipp, scenario
-from tests.harness.tools import free_port, require_tool
+from tests.harness.tools import free_port, require_tool, sipp_media_port
 
 MIB = 1024 * 1024
 
@@ -98,7 +98,7 @@ def test_the_upload_plays_in_a_real_call(api: Api, tmp_path: Path) -> None:
             scenario("b2bua_uac_wait_bye"), target=api.switch.sip_address,
             local_port=free_port("both"), service="300", auth_user="101",
             auth_pass="pass101", variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"], timeout_s=20,
+            extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"], timeout_s=20,
             workdir=tmp_path / f"sipp-{time.monotonic_ns()}",
         )
         assert result.ok, result.describe()

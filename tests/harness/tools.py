@@ -89,5 +89,23 @@ def rtp_range(size: int = _RTP_BLOCK) -> tuple[int, int]:
     raise RuntimeError("no free RTP port range left")
 
 
+_SIPP_MEDIA_FIRST = 10000
+_SIPP_MEDIA_LAST = 19996
+_sipp_media_blocks = itertools.count()
+
+
+def sipp_media_port() -> int:
+    """A base port for SIPp's ``-mp``: SIPp binds audio RTP and RTCP there and video at +2
+    and +3, so all four come from a block of their own, below the ports the kernel hands out
+    (where a switch's SIP port may sit) and apart from the switches' RTP ranges."""
+    blocks = (_SIPP_MEDIA_LAST - _SIPP_MEDIA_FIRST) // 4
+    offset = os.getpid() % blocks
+    for _ in range(blocks):
+        base = _SIPP_MEDIA_FIRST + (offset + next(_sipp_media_blocks)) % blocks * 4
+        if all(_bindable(base + i, "udp") for i in range(4)):
+            return base
+    raise RuntimeError("no free SIPp media ports left")
+
+
 RunDir = Callable[[str], Path]
 """Gives a fresh directory per peer run (SIPp, baresip), labelled for reading after a failure."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from tests.harness.sipp import (
     scenario,
 )
 from tests.harness.switch import SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -52,17 +53,24 @@ def register_callee(switch: SwitchProcess, run_dir: RunDir, user: str = "102") -
     return port
 
 
+def phone_101(switch: SwitchProcess, callee: str = "102") -> dict[str, Any]:
+    """SIPp as phone 101 (digest credentials, its own SIP and media ports) calling *callee*."""
+    return {
+        "target": switch.sip_address,
+        "local_port": free_port("both"),
+        "service": callee,
+        "auth_user": "101",
+        "auth_pass": "pass101",
+        "variables": {"caller": "101"},
+        "extra": ["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"],
+    }
+
+
 def rejected_call(switch: SwitchProcess, run_dir: RunDir, callee: str) -> SippResult:
     """A call the switch (or the callee) refuses; returns SIPp's result to inspect."""
     result = run_sipp(
         scenario("b2bua_uac_rejected"),
-        target=switch.sip_address,
-        local_port=free_port("both"),
-        service=callee,
-        auth_user="101",
-        auth_pass="pass101",
-        variables={"caller": "101"},
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        **phone_101(switch, callee=callee),
         timeout_s=15,
         workdir=run_dir(f"uac-{callee}"),
     )
@@ -111,7 +119,7 @@ def call(switch: SwitchProcess, run_dir: RunDir, *, callee: str = "102",
         auth_user="101",
         auth_pass="pass101",
         variables={"caller": "101", "hold_ms": str(hold_ms)},
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+        extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"],
         timeout_s=hold_ms / 1000 + 15,
         workdir=run_dir("uac"),
     )
@@ -121,7 +129,7 @@ def test_call_relays_rtp_both_ways_through_the_switch(switch: SwitchProcess,
                                                       run_dir: RunDir) -> None:
     uas_port = register_callee(switch, run_dir)
     since = switch.log_offset()
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as uas:
         result = call(switch, run_dir)
         assert result.ok, result.describe()
@@ -169,13 +177,7 @@ def cancelled_call(switch: SwitchProcess, run_dir: RunDir, label: str = "") -> N
                  rtp_echo=False, workdir=run_dir(f"uas{label}")) as uas:
         result = run_sipp(
             scenario("b2bua_uac_cancel"),
-            target=switch.sip_address,
-            local_port=free_port("both"),
-            service="102",
-            auth_user="101",
-            auth_pass="pass101",
-            variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            **phone_101(switch),
             timeout_s=15,
             workdir=run_dir(f"uac{label}"),
         )
@@ -194,16 +196,10 @@ def test_caller_cancels_while_the_callee_rings(switch: SwitchProcess, run_dir: R
 def test_callee_hangs_up_first(switch: SwitchProcess, run_dir: RunDir) -> None:
     uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_bye"),
-                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+                 media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         result = run_sipp(
             scenario("b2bua_uac_wait_bye"),
-            target=switch.sip_address,
-            local_port=free_port("both"),
-            service="102",
-            auth_user="101",
-            auth_pass="pass101",
-            variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            **phone_101(switch),
             timeout_s=15,
             workdir=run_dir("uac"),
         )
@@ -223,16 +219,10 @@ def test_a_caller_who_never_answers_our_bye_does_not_hold_the_call(switch: Switc
     Timer F (32 s) on its own, while the channel and its media end at once."""
     uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_bye"),
-                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas, \
+                 media_port=sipp_media_port(), workdir=run_dir("uas")) as uas, \
             SippBackground(
                 scenario("b2bua_uac_silent_bye"),
-                target=switch.sip_address,
-                local_port=free_port("both"),
-                service="102",
-                auth_user="101",
-                auth_pass="pass101",
-                variables={"caller": "101"},
-                extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+                **phone_101(switch),
                 timeout_s=20,
                 workdir=run_dir("uac"),
             ) as caller:
@@ -252,16 +242,10 @@ def test_hold_and_resume_are_passed_to_the_other_party(switch: SwitchProcess,
                                                        run_dir: RunDir) -> None:
     uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_held"),
-                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+                 media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         result = run_sipp(
             scenario("b2bua_uac_hold"),
-            target=switch.sip_address,
-            local_port=free_port("both"),
-            service="102",
-            auth_user="101",
-            auth_pass="pass101",
-            variables={"caller": "101"},
-            extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+            **phone_101(switch),
             timeout_s=20,
             workdir=run_dir("uac"),
         )
@@ -275,7 +259,7 @@ def test_early_media_reaches_the_caller_before_the_answer(switch: SwitchProcess,
                                                           run_dir: RunDir) -> None:
     uas_port = register_callee(switch, run_dir)
     with SippUAS(local_port=uas_port, scenario_path=scenario("b2bua_uas_early"),
-                 media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+                 media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         result = call(switch, run_dir, hold_ms=2000)
         assert result.ok, result.describe()
         answered = uas.wait(10)
@@ -332,7 +316,7 @@ def test_call_from_a_trunk_identified_by_its_address(switch: SwitchProcess,
     """The standard test trunk is identified by 127.0.0.2 and needs no credentials."""
     uas_port = register_callee(switch, run_dir)
     since = switch.log_offset()
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as uas:
         result = run_sipp(
             scenario("b2bua_uac_trunk"),
@@ -340,7 +324,7 @@ def test_call_from_a_trunk_identified_by_its_address(switch: SwitchProcess,
             local_port=free_port("both"),
             service="102",
             variables={"caller": "79123456789", "hold_ms": "1000"},
-            extra=["-i", "127.0.0.2", "-mp", str(free_port("udp")), "-mi", "127.0.0.2"],
+            extra=["-i", "127.0.0.2", "-mp", str(sipp_media_port()), "-mi", "127.0.0.2"],
             timeout_s=20,
             workdir=run_dir("trunk"),
         )

@@ -15,7 +15,7 @@ import pytest
 
 from tests.harness.sipp import SippBackground, SippUAS, scenario
 from tests.harness.switch import SwitchFactory, SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 from tests.integration.test_calls_sipp import (
     call,
     cancelled_call,
@@ -76,7 +76,7 @@ def rows_once_written(switch: SwitchProcess, count: int) -> list[dict[str, objec
 
 def test_answered_call(switch: SwitchProcess, run_dir: RunDir) -> None:
     uas_port = register_callee(switch, run_dir)
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as uas:
         result = call(switch, run_dir, hold_ms=2500)
         assert result.ok, result.describe()
@@ -136,7 +136,7 @@ def test_busy_and_unanswered_calls(switch: SwitchProcess, run_dir: RunDir) -> No
 
 def test_a_call_up_at_shutdown_is_recorded(switch: SwitchProcess, run_dir: RunDir) -> None:
     uas_port = register_callee(switch, run_dir)
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"), workdir=run_dir("uas")), \
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(), workdir=run_dir("uas")), \
             SippBackground(
                 scenario("b2bua_uac_pcap"),
                 target=switch.sip_address,
@@ -145,7 +145,7 @@ def test_a_call_up_at_shutdown_is_recorded(switch: SwitchProcess, run_dir: RunDi
                 auth_user="101",
                 auth_pass="pass101",
                 variables={"caller": "101", "hold_ms": "30000"},
-                extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"],
+                extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"],
                 timeout_s=40,
                 workdir=run_dir("uac"),
             ):

@@ -12,7 +12,7 @@ import pytest
 from tests.harness.dtmf_pcap import write_dtmf_pcap
 from tests.harness.sipp import SippBackground, SippUAS, register_contact, scenario
 from tests.harness.switch import SwitchFactory, SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -51,7 +51,7 @@ def _caller(switch: SwitchProcess, run_dir: RunDir, scenario_path: Path) -> Sipp
     return SippBackground(
         scenario_path, target=switch.sip_address, local_port=free_port("both"),
         service="102", auth_user="101", auth_pass="pass101", variables={"caller": "101"},
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"], timeout_s=30,
+        extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"], timeout_s=30,
         workdir=run_dir("uac"),
     )
 
@@ -75,7 +75,7 @@ def test_caller_transfers_the_callee_with_hash_and_a_number(
     switch = switch_factory(extensions_conf=DIALPLAN.replace("{options}", "T"))
     pcap = write_dtmf_pcap(tmp_path / "transfer.pcap", "#700")
     uas_port = _register(switch, run_dir)
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as callee:
         with _caller(switch, run_dir, _with_digits("b2bua_uac_dtmf_digits_wait_bye", pcap,
                                                    tmp_path / "scenarios")) as caller:
@@ -98,7 +98,7 @@ def test_callee_transfers_the_caller_with_hash_and_a_number(
     pcap = write_dtmf_pcap(tmp_path / "transfer.pcap", "#700")
     uas_port = _register(switch, run_dir)
     digits = _with_digits("b2bua_uas_dtmf_digits", pcap, tmp_path / "scenarios")
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"), workdir=run_dir("uas"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(), workdir=run_dir("uas"),
                  scenario_path=digits) as callee, \
             _caller(switch, run_dir, scenario("b2bua_uac_wait_bye")) as caller:
             assert callee.wait(15).ok, "the callee is hung up once it transferred"
@@ -117,7 +117,7 @@ def test_a_transfer_is_ignored_without_the_option_and_for_an_unknown_number(
     pcap = write_dtmf_pcap(tmp_path / "transfer.pcap", "#9")
     uas_port = _register(switch, run_dir)
     digits = _with_digits("b2bua_uac_dtmf_digits_wait_bye", pcap, tmp_path / "scenarios")
-    with SippUAS(local_port=uas_port, media_port=free_port("udp"),
+    with SippUAS(local_port=uas_port, media_port=sipp_media_port(),
                  workdir=run_dir("uas")) as callee, _caller(switch, run_dir, digits) as caller:
             switch.wait_for_log(r"dialled '9' to transfer to: no such extension in internal",
                                 timeout_s=15)

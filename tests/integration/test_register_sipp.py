@@ -21,7 +21,7 @@ from tests.harness.sipp import (
     scenario,
 )
 from tests.harness.switch import SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -214,7 +214,7 @@ def test_sipp_uas_binds_the_port_its_contact_registered_from(
         workdir=run_dir("register"),
     )
     assert registered.ok, registered.describe()
-    with SippUAS(local_port=port, media_port=free_port("udp"), workdir=run_dir("uas")) as uas:
+    with SippUAS(local_port=port, media_port=sipp_media_port(), workdir=run_dir("uas")) as uas:
         assert uas.running
     shown = show(switch, "101")
     assert contact_re("101", port).search(shown), shown
@@ -225,7 +225,7 @@ def test_harness_sipp_uac_calls_sipp_uas_directly(run_dir: RunDir) -> None:
     uas_port = free_port("both")
     uas = SippUAS(
         local_port=uas_port,
-        media_port=free_port("udp"),
+        media_port=sipp_media_port(),
         timeout_s=20,
         workdir=run_dir("uas"),
     ).start()
@@ -236,7 +236,7 @@ def test_harness_sipp_uac_calls_sipp_uas_directly(run_dir: RunDir) -> None:
             local_port=free_port("both"),
             service="102",
             variables={"caller": "101", "hold_ms": "500"},
-            extra=["-mp", str(free_port("udp"))],
+            extra=["-mp", str(sipp_media_port())],
             workdir=run_dir("uac"),
         )
     finally:

@@ -24,7 +24,7 @@ from tests.harness.sipp import (
     scenario,
 )
 from tests.harness.switch import SwitchProcess, phone_block, standard_pjsip_conf
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -53,7 +53,7 @@ def caller_call(switch: SwitchProcess, run_dir: RunDir, number: str, *,
     return run_sipp(
         scenario(scenario_name), target=switch.sip_address, local_port=free_port("both"),
         service=number, auth_user="101", auth_pass="pass101", variables=variables,
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"], timeout_s=timeout_s,
+        extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"], timeout_s=timeout_s,
         workdir=run_dir(f"caller-{number}"),
     )
 
@@ -115,7 +115,7 @@ def test_ring_group_rings_all_members_and_the_first_answer_wins(
     # 104 and 105 are not registered: the group still rings the three that are.
     with SippUAS(local_port=ports["user-101-domain"],
                  scenario_path=scenario("b2bua_uas_answer_later"),
-                 media_port=free_port("udp"), workdir=run_dir("uas-101")) as answering, \
+                 media_port=sipp_media_port(), workdir=run_dir("uas-101")) as answering, \
          SippUAS(local_port=ports["user-102-domain"],
                  scenario_path=scenario("b2bua_uas_ring_cancel"), rtp_echo=False,
                  workdir=run_dir("uas-102")) as ringing_2, \
@@ -180,7 +180,7 @@ contact=sip:127.0.0.1:{trunk_port}
     assert registered.ok, registered.describe()
     with SippUAS(local_port=office_port, scenario_path=scenario("b2bua_uas_ring_cancel"),
                  rtp_echo=False, workdir=run_dir("office")) as office, \
-         SippUAS(local_port=trunk_port, media_port=free_port("udp"),
+         SippUAS(local_port=trunk_port, media_port=sipp_media_port(),
                  workdir=run_dir("trunk")) as trunk:
         result = caller_call(switch, run_dir, "110")
         assert result.ok, result.describe()
@@ -211,7 +211,7 @@ def recorded_call(switch: SwitchProcess, run_dir: RunDir, label: str) -> set[Pat
     registered = register_contact(switch.sip_address, user="102", password="pass102",
                                   local_port=port, workdir=run_dir(f"reg-{label}"))
     assert registered.ok, registered.describe()
-    with SippUAS(local_port=port, media_port=free_port("udp"),
+    with SippUAS(local_port=port, media_port=sipp_media_port(),
                  workdir=run_dir(f"uas-{label}")) as uas:
         result = caller_call(switch, run_dir, "102", hold_ms=3000)
         assert result.ok, result.describe()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.harness.sipp import SippBackground, SippUAS, register_contact, scenario
 from tests.harness.switch import SwitchProcess
-from tests.harness.tools import RunDir, free_port, require_tool
+from tests.harness.tools import RunDir, free_port, require_tool, sipp_media_port
 
 pytestmark = pytest.mark.peer
 
@@ -25,12 +25,12 @@ def _bridged_call(switch: SwitchProcess, run_dir: RunDir) -> tuple[SippUAS, Sipp
     registered = register_contact(switch.sip_address, user="102", password="pass102",
                                   local_port=port, workdir=run_dir("register"))
     assert registered.ok, registered.describe()
-    callee = SippUAS(local_port=port, media_port=free_port("udp"), workdir=run_dir("uas"))
+    callee = SippUAS(local_port=port, media_port=sipp_media_port(), workdir=run_dir("uas"))
     caller = SippBackground(
         scenario("b2bua_uac_wait_bye"), target=switch.sip_address,
         local_port=free_port("both"), service="102", auth_user="101", auth_pass="pass101",
         variables={"caller": "101"},
-        extra=["-mp", str(free_port("udp")), "-mi", "127.0.0.1"], timeout_s=30,
+        extra=["-mp", str(sipp_media_port()), "-mi", "127.0.0.1"], timeout_s=30,
         workdir=run_dir("uac"),
     )
     callee.start()

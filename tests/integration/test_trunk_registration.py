@@ -263,8 +263,8 @@ class SilentRegistrar:
 def test_silent_registrar_fails_after_timer_f_and_gives_up(
     switch_factory: SwitchFactory,
 ) -> None:
-    """Nothing answers: with T1 = 50 ms Timer F (64*T1) ends each attempt after 3.2 s, by
-    when Timer E has resent the REGISTER after 50, 100, 200, 400, 800 and 1600 ms."""
+    """Nothing answers: with T1 = 50 ms Timer F (64*T1) ends each attempt after 3.2 s, while
+    Timer E resends the REGISTER after 50, 100, 200, 400, 800 and 1600 ms."""
     port = free_port("both")
     silent = SilentRegistrar(port)
     try:
@@ -272,16 +272,21 @@ def test_silent_registrar_fails_after_timer_f_and_gives_up(
                                 overrides={"sip": {"t1_ms": 50}})
         row = wait_for_state(switch, "Failed", timeout_s=8)
         assert "Failed" in row.split(), row
-        first_attempt = silent.branches.count(silent.branches[0])
         assert "Failed no final response" in switch.log_text()
         # Two attempts (the first and one retry), 1 s apart.
         switch.wait_for_log(r"registration provider gave up after 2 attempts", timeout_s=10)
         assert "Failed" in registration_row(switch).split()
     finally:
         silent.close()
-    # Failed only once Timer F ended the first attempt: sent once and resent six times on
-    # Timer E until then (T2 = 4 s caps none of those intervals).
-    assert first_attempt >= 7, silent.branches
+    # Counted once the listener has read everything: the last resend precedes Timer F by
+    # 50 ms, and on a busy machine the listener may still be reading it as the state shows.
+    assert silent.branches, "no REGISTER reached the silent registrar"
+    first_attempt = silent.branches.count(silent.branches[0])
+    # Failed only once Timer F ended the first attempt: sent at 0 and resent on Timer E at
+    # 50, 150, 350, 750 and 1550 ms (T2 = 4 s caps none of those intervals). The resend due
+    # at 3150 ms races Timer F at 3200 ms: each interval starts when the last resend went
+    # out, so on a busy machine the lateness adds up and Timer F may come first.
+    assert first_attempt >= 6, silent.branches
     assert len(set(silent.branches)) == 2, silent.branches
 
 
